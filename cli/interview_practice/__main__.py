@@ -1,0 +1,20 @@
+"""Entry point of the ``interview-practice`` command."""
+
+import argparse
+import sys
+
+from interview_practice import evaluate, speech
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="interview-practice", description="Practise interviews by voice or text.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    evaluate.register(commands)
+    speech.register(commands)
+    args = parser.parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The REST API: FastAPI routes under ``/api``, JSON errors everywhere, OpenAPI at ``/api/docs``."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from gateway.routes import sessions, voice
+from practice_shared.dispatch import validation_details
+from practice_shared.errors import AppError
+from practice_shared.observability import logger
+
+app = FastAPI(
+    title="Interview Practice API",
+    version="1.0.0",
+    description="Voice-enabled interview practice: sessions, questions with audio, spoken or typed answers, "
+    'evaluation with evidence, feedback and reports. Errors are JSON: `{"error": {"code", "message"}}`.',
+    docs_url="/api/docs",
+    openapi_url="/api/openapi.json",
+    redoc_url=None,
+)
+app.include_router(sessions.router)
+app.include_router(voice.router)
+
+
+def _error(status: int, code: str, message: str, details: Any = None, headers: dict | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+@app.exception_handler(AppError)
+async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+    return _error(exc.status, exc.code, exc.message, exc.details)
+
+
+@app.exception_handler(RequestValidationError)
+async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    details = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    first = details[0] if details else {"loc": [], "msg": "invalid", "type": ""}
+    if first["type"] == "json_invalid":
+        return _error(422, "validation_error", "Invalid request: the body is not valid JSON.", details)
+    where = ".".join(str(part) for part in first["loc"][1:]) or "body"
+    return _error(422, "validation_error", f"Invalid request: {where}: {first['msg']}", details)
+
+
+@app.exception_handler(ValidationError)
+async def _invalid_data(_: Request, exc: ValidationError) -> JSONResponse:
+    details = validation_details(exc)
+    return _error(422, "validation_error", f"Invalid request: {details[0]['msg'] if details else 'invalid'}", details)
+
+
+@app.exception_handler(HTTPException)
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        return _error(404, "not_found", f"No such route: {request.method} {request.url.path}")
+    if exc.status_code == 405:
+        return _error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+    return _error(exc.status_code, "http_error", str(exc.detail))
+
+
+@app.exception_handler(Exception)
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("Unhandled error in the gateway")
+    return _error(500, "internal_error", "Something went wrong on our side; please try again.")
+
+
+@app.get("/api/health", tags=["health"], summary="Liveness of the gateway")
+def health() -> dict[str, str]:
+    return {"status": "ok", "function": "gateway"}

@@ -1,0 +1,126 @@
+"""The interview flows that cross functions: questions with their audio, spoken answers, the spoken report.
+
+Each flow follows the original design's data flow: the interview function decides, the voice function speaks
+and listens, the gateway puts the two together. Audio is stored in S3 before it is transcribed, so an answer
+whose transcription fails can be retried from the same audio.
+"""
+
+import base64
+import binascii
+from typing import Any
+
+from gateway import downstream
+from practice_shared import errors
+from practice_shared.config import get_settings
+from practice_shared.models.api import (
+    AnswerInput,
+    AnswerResult,
+    EndResult,
+    NextQuestion,
+    QuestionView,
+    SessionView,
+    SubmitAnswerPayload,
+)
+from practice_shared.models.interview import Report
+from practice_shared.models.voice import Synthesis, SynthesizeRequest, TranscribeRequest, Transcription
+from practice_shared.observability import MetricUnit, logger, metrics
+from practice_shared.store import audio as audio_store
+
+
+def _speak(text: str) -> Synthesis | None:
+    """Speech for ``text``; a failing voice function costs the audio, never the question or the report."""
+    try:
+        return downstream.synthesize(SynthesizeRequest(text=text[:3000]))
+    except errors.AppError as exc:
+        logger.warning("Speech synthesis failed; answering without audio", extra={"code": exc.code})
+        metrics.add_metric(name="SynthesisDegraded", unit=MetricUnit.Count, value=1)
+        return None
+
+
+def with_audio(question: QuestionView | None) -> QuestionView | None:
+    """The question with its spoken audio attached."""
+    if question is None:
+        return None
+    return question.model_copy(update={"audio": _speak(question.text)})
+
+
+def session_action(action: str, user_id: str, session_id: str) -> Any:
+    """Run a session action on the interview function for this user."""
+    return downstream.interview(action, {"user_id": user_id, "session_id": session_id})
+
+
+def start(user_id: str, session_id: str) -> SessionView:
+    """Start the interview: the first question and its audio."""
+    view = SessionView.model_validate(session_action("start_session", user_id, session_id))
+    return view.model_copy(update={"question": with_audio(view.question)})
+
+
+def next_question(user_id: str, session_id: str) -> NextQuestion:
+    """The next question and its audio."""
+    result = NextQuestion.model_validate(session_action("next_question", user_id, session_id))
+    return result.model_copy(update={"question": with_audio(result.question)})
+
+
+def end(user_id: str, session_id: str) -> EndResult:
+    """End the interview: the report and the audio of its spoken summary."""
+    report = Report.model_validate(session_action("end_session", user_id, session_id))
+    return EndResult(report=report, summary_audio=_speak(report.summary_text))
+
+
+def _inline_audio_key(user_id: str, session_id: str, body: AnswerInput) -> str:
+    """Store an inline (base64) clip in S3 and return its key."""
+    content_type = body.content_type or "audio/webm"
+    if content_type not in audio_store.UPLOAD_TYPES:
+        raise errors.UnsupportedMedia(f"Audio of type {content_type} is not supported.")
+    try:
+        data = base64.b64decode(body.audio_base64 or "", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.BadRequest("audio_base64 is not valid base64.") from exc
+    if not data:
+        raise errors.BadRequest("The audio is empty.")
+    if len(data) > get_settings().max_inline_audio_bytes:
+        raise errors.PayloadTooLarge("The clip is too large to send inline; upload it with audio-upload first.")
+    key = audio_store.new_answer_key(user_id, session_id, content_type)
+    audio_store.write(key, data, content_type)
+    return key
+
+
+def transcribe_answer(user_id: str, session_id: str, key: str, language: str) -> Transcription:
+    """Transcribe an answer's audio; refuses keys outside this session's own prefix."""
+    if not key.startswith(audio_store.answer_prefix(user_id, session_id)):
+        raise errors.NotFound("The audio file was not found; upload it again.")
+    transcription = downstream.transcribe(TranscribeRequest(audio_key=key, language=language))
+    metrics.add_metric(name="AudioSecondsTranscribed", unit=MetricUnit.Seconds, value=transcription.duration_seconds)
+    if transcription.no_speech:
+        raise errors.Unprocessable(
+            "No speech was detected in the recording. Check your microphone and try again.", code="no_speech"
+        )
+    return transcription
+
+
+def submit_answer(user_id: str, session_id: str, body: AnswerInput) -> AnswerResult:
+    """Record a typed or spoken answer: transcribe it if spoken, then collect or evaluate it."""
+    if body.sources() != 1:
+        raise errors.Unprocessable("Give exactly one of text, audio_key or audio_base64.")
+    payload: dict[str, Any] = {"user_id": user_id, "session_id": session_id, "client_answer_id": body.client_answer_id}
+    transcription = None
+    if body.text is not None:
+        payload.update(text=body.text, source="text")
+    else:
+        session = SessionView.model_validate(session_action("get_session", user_id, session_id)).session
+        if session.state != "active":
+            raise errors.Conflict(
+                "Cannot submit an answer: the interview is not in progress.", code="invalid_transition"
+            )
+        key = body.audio_key or _inline_audio_key(user_id, session_id, body)
+        transcription = transcribe_answer(user_id, session_id, key, session.config.language)
+        payload.update(
+            text=transcription.text,
+            source="audio",
+            audio_key=key,
+            transcription_confidence=transcription.confidence,
+            delivery=transcription.delivery.model_dump(),
+        )
+    SubmitAnswerPayload.model_validate(payload)
+    result = AnswerResult.model_validate(downstream.interview("submit_answer", payload))
+    return result.model_copy(update={"transcription": transcription, "follow_up": with_audio(result.follow_up)})

@@ -1,0 +1,1 @@
+"""The interview function: session lifecycle, question selection, evaluation, feedback and report."""

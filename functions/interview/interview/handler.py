@@ -1,0 +1,41 @@
+"""Lambda entry point of the interview function: one action per invocation (see practice_shared.dispatch)."""
+
+from typing import Any
+
+from interview import service
+from practice_shared.config import get_settings
+from practice_shared.dispatch import dispatch
+from practice_shared.models.api import CreateSessionPayload, SessionRef, SubmitAnswerPayload, UserRef
+from practice_shared.observability import logger, metrics, tracer
+
+
+def _create(payload: dict[str, Any]) -> Any:
+    request = CreateSessionPayload.model_validate(payload)
+    return service.create_session(request.user_id, request.request)
+
+
+def _session(action: Any) -> Any:
+    return lambda payload: action(SessionRef.model_validate(payload))
+
+
+ACTIONS = {
+    "create_session": _create,
+    "start_session": _session(service.start_session),
+    "get_session": _session(service.get_session),
+    "submit_answer": lambda payload: service.submit_answer(SubmitAnswerPayload.model_validate(payload)),
+    "next_question": _session(service.next_question),
+    "evaluate_all": _session(service.evaluate_all),
+    "end_session": _session(service.end_session),
+    "get_report": _session(service.get_report),
+    "delete_session": _session(service.delete_session),
+    "list_sessions": lambda payload: service.list_sessions(UserRef.model_validate(payload).user_id),
+    "health": lambda _: {"status": "ok", "function": "interview", "llm_engine": get_settings().llm_engine},
+}
+
+
+@logger.inject_lambda_context(correlation_id_path="correlation_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run the requested action and answer with an ``ok``/``error`` envelope."""
+    return dispatch(event, ACTIONS)

@@ -1,0 +1,32 @@
+"""Resume PDFs parsed server-side with pypdf."""
+
+import base64
+import binascii
+import io
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from practice_shared.errors import BadRequest, UnsupportedMedia
+
+MAX_PAGES = 20
+MAX_CHARS = 30_000
+
+
+def pdf_text(pdf_base64: str) -> str:
+    """The text of a base64-encoded PDF resume (first pages only), whitespace-normalised."""
+    try:
+        data = base64.b64decode(pdf_base64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequest("The resume is not valid base64.") from exc
+    if not data.startswith(b"%PDF"):
+        raise UnsupportedMedia("The resume must be a PDF file.")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise BadRequest("The resume PDF could not be read; try exporting it again or paste its text.") from exc
+    text = " ".join(" ".join(pages).split())
+    if not text:
+        raise BadRequest("No text was found in the resume PDF (is it a scanned image?); paste its text instead.")
+    return text[:MAX_CHARS]

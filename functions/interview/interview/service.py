@@ -1,0 +1,349 @@
+"""Session lifecycle: the state machine (created -> active -> completed) over the store and the engine.
+
+Nothing is kept in memory between invocations: every action reads the session from DynamoDB and writes it back
+with optimistic locking, retrying when another invocation changed it in between. Answers are stored as their own
+items *before* anything else happens to them, so an accepted answer is never lost.
+"""
+
+import uuid
+from collections.abc import Callable
+
+from interview.engine import bank as question_bank
+from interview.engine.feedback import feedback as make_feedback
+from interview.engine.followup import follow_up as make_follow_up
+from interview.engine.report import build_report
+from interview.engine.scoring import evaluate_answer
+from interview.engine.selection import custom_question, select_questions
+from interview.resume import pdf_text
+from practice_shared import errors
+from practice_shared.config import get_settings
+from practice_shared.models.api import (
+    AnswerResult,
+    CreateSessionRequest,
+    EvaluateAllResult,
+    NextQuestion,
+    QuestionView,
+    SessionRef,
+    SessionView,
+    SubmitAnswerPayload,
+)
+from practice_shared.models.interview import Report
+from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionConfig, SessionRecord
+from practice_shared.observability import MetricUnit, logger, metrics, tracer
+from practice_shared.store import audio as audio_store
+from practice_shared.store import sessions as store
+from practice_shared.timeutil import epoch_in, now_iso
+
+SAVE_ATTEMPTS = 5
+
+
+def _active_expiry() -> int:
+    return epoch_in(get_settings().session_ttl)
+
+
+def _history_expiry() -> int:
+    return epoch_in(get_settings().history_retention_days * 86_400)
+
+
+def _update(ref: SessionRef, change: Callable[[SessionRecord], SessionRecord], expires_at: int) -> SessionRecord:
+    """Apply ``change`` to the latest stored session, retrying when a concurrent writer wins the race."""
+    for _ in range(SAVE_ATTEMPTS):
+        current = store.get(ref.session_id, ref.user_id)
+        try:
+            return store.save(change(current), expires_at)
+        except store.ConditionFailed:
+            logger.info("Session changed concurrently; retrying", extra={"session_id": ref.session_id})
+    raise errors.Conflict("The session is being changed by another request; please try again.", code="busy")
+
+
+def _require(record: SessionRecord, *states: str, action: str) -> None:
+    if record.state in states:
+        return
+    hints = {
+        "created": "Start the interview first.",
+        "active": "The interview is still in progress.",
+        "completed": "The interview has ended.",
+    }
+    raise errors.Conflict(f"Cannot {action}: {hints[record.state]}", code="invalid_transition")
+
+
+def question_view(record: SessionRecord) -> QuestionView | None:
+    """The question the candidate should answer now: a pending follow-up, or the current planned question."""
+    if record.state != "active" or record.current_index >= len(record.plan):
+        return None
+    planned = record.plan[record.current_index]
+    if record.pending_follow_up:
+        return QuestionView(
+            index=planned.index,
+            total=len(record.plan),
+            text=record.pending_follow_up.text,
+            type=planned.question.type,
+            reason=record.pending_follow_up.reason,
+            is_follow_up=True,
+        )
+    return QuestionView(
+        index=planned.index,
+        total=len(record.plan),
+        text=planned.question.text,
+        type=planned.question.type,
+        reason=planned.reason,
+    )
+
+
+def _plan(config: SessionConfig, avoid: set[str], seed: str) -> list[PlannedQuestion]:
+    if config.custom_questions:
+        questions = [custom_question(text, i) for i, text in enumerate(config.custom_questions)]
+        return [PlannedQuestion(index=i, question=q, reason="Your own question") for i, q in enumerate(questions)]
+    selected = select_questions(question_bank.load_bank(), config, avoid, seed=seed)
+    return [PlannedQuestion(index=i, question=s.question, reason=s.reason) for i, s in enumerate(selected)]
+
+
+@tracer.capture_method
+def create_session(user_id: str, request: CreateSessionRequest) -> SessionView:
+    """Create a session with its question plan (tailored to the job description and resume)."""
+    config = SessionConfig.model_validate(request.model_dump(exclude={"resume_pdf_base64"}))
+    if request.resume_pdf_base64:
+        config = config.model_copy(update={"resume_text": pdf_text(request.resume_pdf_base64)})
+    session_id = uuid.uuid4().hex
+    plan = _plan(config, store.recent_question_ids(user_id), seed=session_id)
+    if not plan:
+        raise errors.Unprocessable("No questions match this role, level and interview type.")
+    now = now_iso()
+    record = SessionRecord(
+        session_id=session_id,
+        user_id=user_id,
+        state="created",
+        config=config,
+        plan=plan,
+        created_at=now,
+        updated_at=now,
+    )
+    store.create(record, _active_expiry())
+    metrics.add_metric(name="SessionsCreated", unit=MetricUnit.Count, value=1)
+    logger.info("Session created", extra={"session_id": session_id, "questions": len(plan)})
+    return SessionView(session=record)
+
+
+def start_session(ref: SessionRef) -> SessionView:
+    """created -> active; returns the first question."""
+
+    def start(record: SessionRecord) -> SessionRecord:
+        _require(record, "created", action="start the interview")
+        return record.model_copy(update={"state": "active", "updated_at": now_iso()})
+
+    record = _update(ref, start, _active_expiry())
+    return SessionView(session=record, question=question_view(record))
+
+
+def get_session(ref: SessionRef) -> SessionView:
+    """The session with its answers and the question to answer now."""
+    record = store.get(ref.session_id, ref.user_id)
+    return SessionView(session=record, question=question_view(record), answers=store.list_answers(ref.session_id))
+
+
+@tracer.capture_method
+def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
+    """Record an answer to the current question (or its pending follow-up); in evaluate mode, score it now."""
+    ref = SessionRef(user_id=payload.user_id, session_id=payload.session_id)
+    record = store.get(ref.session_id, ref.user_id)
+    _require(record, "active", action="submit an answer")
+    if record.current_index >= len(record.plan):
+        raise errors.Conflict("Every question has been answered; end the interview.", code="invalid_transition")
+
+    planned = record.plan[record.current_index]
+    follow_up = record.pending_follow_up
+    answer = AnswerRecord(
+        answer_id=payload.client_answer_id or uuid.uuid4().hex,
+        question_index=planned.index,
+        follow_up_index=record.follow_ups_asked if follow_up else 0,
+        question_text=follow_up.text if follow_up else planned.question.text,
+        text=payload.text,
+        source=payload.source,
+        audio_key=payload.audio_key,
+        transcription_confidence=payload.transcription_confidence,
+        delivery=payload.delivery,
+        created_at=now_iso(),
+    )
+    if payload.client_answer_id and not store.claim_answer_id(ref.session_id, answer, _active_expiry()):
+        return _replay(record, payload.client_answer_id)
+    store.put_answer(ref.session_id, answer, _active_expiry())
+    metrics.add_metric(name="AnswersSubmitted", unit=MetricUnit.Count, value=1)
+
+    next_follow_up = None
+    if record.config.mode == "evaluate":
+        answer = _evaluate(record, planned, answer)
+        asked = record.follow_ups_asked if follow_up else 0
+        next_follow_up = make_follow_up(
+            planned.question,
+            answer.text,
+            answer.evaluation,
+            asked=asked,
+            max_follow_ups=record.config.max_follow_ups,
+        )
+        answer = answer.model_copy(update={"follow_up": next_follow_up})
+        store.put_answer(ref.session_id, answer, _active_expiry())
+
+    def record_answer(current: SessionRecord) -> SessionRecord:
+        update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
+        if current.current_index == planned.index:
+            update["pending_follow_up"] = next_follow_up
+            update["follow_ups_asked"] = (current.follow_ups_asked + 1) if next_follow_up else current.follow_ups_asked
+        return current.model_copy(update=update)
+
+    record = _update(ref, record_answer, _active_expiry())
+    last = record.current_index >= len(record.plan) - 1
+    next_action = "answer_follow_up" if next_follow_up else ("end" if last else "next_question")
+    return AnswerResult(
+        answer=answer,
+        evaluation=answer.evaluation,
+        feedback=answer.feedback,
+        follow_up=question_view(record) if next_follow_up else None,
+        next_action=next_action,
+    )
+
+
+def _replay(record: SessionRecord, answer_id: str) -> AnswerResult:
+    """The result of an answer already submitted with this id (a retried request records nothing twice)."""
+    stored = store.get_answer_by_id(record.session_id, answer_id)
+    if stored is None:
+        raise errors.Conflict("This answer is still being processed; try again in a moment.", code="in_progress")
+    pending = record.pending_follow_up is not None and stored.follow_up is not None
+    last = record.current_index >= len(record.plan) - 1
+    return AnswerResult(
+        answer=stored,
+        evaluation=stored.evaluation,
+        feedback=stored.feedback,
+        follow_up=question_view(record) if pending else None,
+        next_action="answer_follow_up" if pending else ("end" if last else "next_question"),
+    )
+
+
+def _evaluate(record: SessionRecord, planned: PlannedQuestion, answer: AnswerRecord) -> AnswerRecord:
+    """Score ``answer`` against the rubric of the planned question it answered."""
+    evaluation = evaluate_answer(
+        planned.question,
+        answer.text,
+        role=record.config.role,
+        level=record.config.level,
+        delivery=answer.delivery,
+    )
+    return answer.model_copy(
+        update={"evaluation": evaluation, "feedback": make_feedback(planned.question, answer.text, evaluation)}
+    )
+
+
+def next_question(ref: SessionRef) -> NextQuestion:
+    """Move on to the next planned question (skipping any pending follow-up)."""
+
+    def advance(record: SessionRecord) -> SessionRecord:
+        _require(record, "active", action="move to the next question")
+        if record.current_index >= len(record.plan) - 1:
+            return record.model_copy(update={"current_index": len(record.plan), "pending_follow_up": None})
+        return record.model_copy(
+            update={
+                "current_index": record.current_index + 1,
+                "pending_follow_up": None,
+                "follow_ups_asked": 0,
+                "updated_at": now_iso(),
+            }
+        )
+
+    record = _update(ref, advance, _active_expiry())
+    question = question_view(record)
+    return NextQuestion(done=question is None, question=question)
+
+
+def _evaluate_pending(record: SessionRecord) -> list[AnswerRecord]:
+    """Evaluate every answer not yet evaluated (collect mode), each against the question it answered."""
+    answers = store.list_answers(record.session_id)
+    by_index = {p.index: p for p in record.plan}
+    expires_at = _active_expiry() if record.state == "active" else _history_expiry()
+    done = []
+    for answer in answers:
+        if answer.evaluation is None:
+            answer = _evaluate(record, by_index[answer.question_index], answer)
+            store.put_answer(record.session_id, answer, expires_at)
+        done.append(answer)
+    return done
+
+
+def evaluate_all(ref: SessionRef) -> EvaluateAllResult:
+    """Evaluate all collected answers."""
+    record = store.get(ref.session_id, ref.user_id)
+    _require(record, "active", "completed", action="evaluate answers")
+    return EvaluateAllResult(answers=_evaluate_pending(record))
+
+
+@tracer.capture_method
+def end_session(ref: SessionRef) -> Report:
+    """active -> completed: evaluate what is left, build and store the report. Ending again returns the same report."""
+    record = store.get(ref.session_id, ref.user_id)
+    if record.state == "completed":
+        report = store.get_report(ref.session_id)
+        if report is not None:
+            return report
+    _require(record, "active", "completed", action="end the interview")
+    report = build_report(record, _evaluate_pending(record))
+    history = _history_expiry()
+    store.put_report(ref.session_id, report, history)
+
+    def complete(current: SessionRecord) -> SessionRecord:
+        now = now_iso()
+        return current.model_copy(
+            update={
+                "state": "completed",
+                "updated_at": now,
+                "completed_at": current.completed_at or now,
+                "pending_follow_up": None,
+                "overall": report.overall,
+                "criteria_scores": report.criteria,
+            }
+        )
+
+    _update(ref, complete, history)
+    store.set_expiry(ref.session_id, history)
+    metrics.add_metric(name="SessionsCompleted", unit=MetricUnit.Count, value=1)
+    return report
+
+
+def get_report(ref: SessionRef) -> Report:
+    """The stored report of a completed session."""
+    record = store.get(ref.session_id, ref.user_id)
+    report = store.get_report(ref.session_id) if record.state == "completed" else None
+    if report is None:
+        raise errors.Conflict("The report is ready once the interview has ended.", code="invalid_transition")
+    return report
+
+
+def delete_session(ref: SessionRef) -> dict[str, int]:
+    """Delete the session, its answers, its report and its audio."""
+    store.get(ref.session_id, ref.user_id)
+    objects = audio_store.delete_prefix(audio_store.answer_prefix(ref.user_id, ref.session_id))
+    objects += audio_store.delete_prefix(audio_store.stream_prefix(ref.user_id, ref.session_id))
+    items = store.delete(ref.session_id)
+    logger.info("Session deleted", extra={"session_id": ref.session_id, "items": items, "audio_objects": objects})
+    return {"items_deleted": items, "audio_objects_deleted": objects}
+
+
+def list_sessions(user_id: str) -> list[dict]:
+    """The user's past and current sessions, newest first (summaries, without answers)."""
+    summaries = []
+    for raw in store.list_for_user(user_id):
+        record = SessionRecord.model_validate(raw)
+        summaries.append(
+            {
+                "session_id": record.session_id,
+                "role": record.config.role,
+                "level": record.config.level,
+                "interview_type": record.config.interview_type,
+                "mode": record.config.mode,
+                "state": record.state,
+                "questions": len(record.plan),
+                "answers": record.answers_count,
+                "overall": record.overall,
+                "criteria_scores": record.criteria_scores,
+                "created_at": record.created_at,
+                "completed_at": record.completed_at,
+            }
+        )
+    return summaries

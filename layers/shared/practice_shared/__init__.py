@@ -1,0 +1,1 @@
+"""Code shared by the gateway, interview and voice functions (deployed as a Lambda layer)."""

@@ -1,0 +1,45 @@
+"""Settings read from the environment, with the names the SAM template sets."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of every function; each name is the environment variable in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    stage: str = "dev"
+    table_name: str = "interview-practice"
+    idempotency_table_name: str = "interview-practice-idempotency"
+    audio_bucket: str = "interview-practice-audio"
+
+    interview_function_name: str = "interview"
+    voice_function_name: str = "voice"
+
+    session_ttl: int = Field(3600, ge=60, description="Seconds an unfinished session lives after its last activity")
+    history_retention_days: int = Field(365, ge=1, description="Days a completed session and its report are kept")
+    audio_retention_days: int = Field(30, ge=1, description="Days uploaded and synthesized audio is kept")
+
+    whisper_model: str = "base"
+    whisper_cache_dir: str = "/tmp/whisper-models"
+    whisper_threads: int = Field(0, ge=0, description="CPU threads for Whisper; 0 means one per available core")
+    tts_engine: Literal["pyttsx3", "polly"] = "pyttsx3"
+    polly_voice: str = "Joanna"
+
+    llm_engine: Literal["offline", "bedrock"] = "offline"
+    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+
+    max_audio_seconds: int = 600
+    max_audio_bytes: int = 25 * 1024 * 1024
+    max_inline_audio_bytes: int = 4 * 1024 * 1024
+    presigned_url_seconds: int = 3600
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once per container."""
+    return Settings()

@@ -1,0 +1,124 @@
+"""Questions, evaluations, feedback and reports (the interview engine's domain)."""
+
+from pydantic import BaseModel, Field
+
+from practice_shared.models.common import Criterion, Engine, Level, QuestionType
+
+
+class Question(BaseModel):
+    """A bank question with its rubric."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{2,80}$")
+    text: str = Field(min_length=10, max_length=600)
+    type: QuestionType
+    roles: list[str] = Field(min_length=1, description="Role ids, or 'any' for questions every role may get")
+    levels: list[Level] = Field(min_length=1)
+    competency: str | None = Field(None, description="The behavioural competency assessed (behavioral questions)")
+    key_points: list[str] = Field(min_length=2, description="What a strong answer covers")
+    topics: list[str] = Field(
+        default=[], description="Skills and technologies the question is about (used for tailoring)"
+    )
+
+
+class SelectedQuestion(BaseModel):
+    """A question chosen for a session, with the reason it was chosen."""
+
+    question: Question
+    reason: str
+
+
+class KeyPointMatch(BaseModel):
+    """Whether the answer covered one expected key point, and where."""
+
+    key_point: str
+    covered: bool
+    similarity: float = Field(description="Best semantic similarity between the key point and a sentence of the answer")
+    evidence: str | None = Field(None, description="The sentence of the answer that covered it")
+
+
+class CriterionScore(BaseModel):
+    """One rubric criterion, 1 to 10, with the evidence behind the score."""
+
+    criterion: Criterion
+    score: float = Field(ge=1, le=10)
+    evidence: list[str] = Field(default=[], description="What raised the score")
+    lowered_by: list[str] = Field(default=[], description="What lowered the score")
+
+
+class StarPart(BaseModel):
+    """One part of the STAR structure and the sentence that showed it."""
+
+    part: str
+    found: bool
+    evidence: str | None = None
+
+
+class Evaluation(BaseModel):
+    """The evaluation of one answer: only criteria that apply to the question type count."""
+
+    overall: float = Field(ge=1, le=10)
+    criteria: list[CriterionScore]
+    key_points: list[KeyPointMatch] = []
+    star: list[StarPart] = []
+    signals: dict[str, float | int | str] = Field(
+        default={}, description="Measured signals: specificity, ownership, length fit..."
+    )
+    engine: Engine = "offline"
+    engine_note: str | None = Field(None, description="Why another engine than the configured one scored this answer")
+
+
+class Feedback(BaseModel):
+    """Feedback specific to one question and one answer."""
+
+    strengths: list[str]
+    improvements: list[str]
+    improved_answer_outline: list[str]
+
+
+class FollowUp(BaseModel):
+    """A targeted follow-up question, and what prompted it."""
+
+    text: str
+    reason: str
+
+
+class QuestionResult(BaseModel):
+    """One row of the report's per-question table."""
+
+    index: int
+    question: str
+    question_type: QuestionType
+    answer: str
+    overall: float | None
+    criteria: dict[str, float] = {}
+    feedback: Feedback | None = None
+    follow_ups: list[str] = []
+    delivery: dict[str, float | int] | None = None
+    audio_key: str | None = None
+
+
+class PracticeItem(BaseModel):
+    """One thing to practise next, and why."""
+
+    focus: str
+    why: str
+    exercise: str
+
+
+class Report(BaseModel):
+    """The final report of a session."""
+
+    session_id: str
+    role: str
+    level: Level
+    overall: float | None
+    criteria: dict[str, float]
+    questions: list[QuestionResult]
+    strengths: list[str]
+    improvements: list[str]
+    delivery_summary: dict[str, float | int | str] | None = None
+    practice_plan: list[PracticeItem]
+    summary_text: str
+    answered: int
+    asked: int
+    engine: Engine = "offline"

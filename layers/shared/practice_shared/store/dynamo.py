@@ -1,0 +1,41 @@
+"""The application's DynamoDB table and the error mapping every store shares."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from practice_shared.aws import resource
+from practice_shared.config import get_settings
+from practice_shared.errors import DownstreamUnavailable
+
+THROTTLING_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost a race or found the item in another state."""
+
+
+def table() -> Any:
+    """The single-table design's table (sessions, answers, reports, connections, quotas)."""
+    return resource("dynamodb").Table(get_settings().table_name)
+
+
+@contextmanager
+def dynamo_errors() -> Iterator[None]:
+    """Turn a failed condition into :class:`ConditionFailed` and exhausted throttling retries into a 503."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
+            raise ConditionFailed(code) from exc
+        if code in THROTTLING_CODES:
+            raise DownstreamUnavailable("The database is busy; please try again in a moment.") from exc
+        raise

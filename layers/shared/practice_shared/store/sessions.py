@@ -1,0 +1,227 @@
+"""Sessions, answers and reports in DynamoDB.
+
+Item layout (one partition per session, so a session's data is read with one query and deleted together):
+
+=====================  ===========================================  =====================================
+pk                     sk                                           holds
+=====================  ===========================================  =====================================
+``SESSION#<id>``       ``META``                                     :class:`SessionRecord` + owner, state, version
+``SESSION#<id>``       ``ANSWER#<question:03>#<follow-up:02>#<id>``  one :class:`AnswerRecord` (items stay small)
+``SESSION#<id>``       ``ANSWERID#<id>``                            marks an answer id as used (retries are replays)
+``SESSION#<id>``       ``REPORT``                                   the final :class:`Report`
+=====================  ===========================================  =====================================
+
+The META item also carries ``gsi1pk = USER#<owner>`` / ``gsi1sk = <created_at>`` so the ``by-user`` index lists
+a candidate's sessions newest first. Every item has ``expires_at`` (the table's TTL attribute).
+"""
+
+import json
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from practice_shared.errors import NotFound
+from practice_shared.models.interview import Report
+from practice_shared.models.session import AnswerRecord, SessionRecord
+from practice_shared.store.dynamo import ConditionFailed, dynamo_errors, table
+
+USER_INDEX = "by-user"
+
+
+def _pk(session_id: str) -> str:
+    return f"SESSION#{session_id}"
+
+
+def _answer_sk(answer: AnswerRecord) -> str:
+    return f"ANSWER#{answer.question_index:03d}#{answer.follow_up_index:02d}#{answer.answer_id}"
+
+
+def _not_found(session_id: str) -> NotFound:
+    return NotFound(f"Session {session_id} was not found.")
+
+
+def _meta_item(record: SessionRecord, expires_at: int) -> dict[str, Any]:
+    return {
+        "pk": _pk(record.session_id),
+        "sk": "META",
+        "gsi1pk": f"USER#{record.user_id}",
+        "gsi1sk": record.created_at,
+        "user_id": record.user_id,
+        "state": record.state,
+        "version": record.version,
+        "expires_at": expires_at,
+        "question_ids": [p.question.id for p in record.plan],
+        "record": record.model_dump_json(),
+    }
+
+
+def create(record: SessionRecord, expires_at: int) -> None:
+    """Store a new session (fails if the id already exists)."""
+    with dynamo_errors():
+        table().put_item(Item=_meta_item(record, expires_at), ConditionExpression="attribute_not_exists(pk)")
+
+
+def get(session_id: str, user_id: str) -> SessionRecord:
+    """The session, if it exists and belongs to ``user_id``; otherwise 404 (never revealing that it exists)."""
+    with dynamo_errors():
+        item = table().get_item(Key={"pk": _pk(session_id), "sk": "META"}, ConsistentRead=True).get("Item")
+    if not item or item.get("user_id") != user_id:
+        raise _not_found(session_id)
+    return SessionRecord.model_validate_json(item["record"])
+
+
+def save(record: SessionRecord, expires_at: int) -> SessionRecord:
+    """Write ``record`` if nobody changed it since it was read (optimistic locking on ``version``).
+
+    Returns the stored record with its new version; raises :class:`ConditionFailed` when it lost a race.
+    """
+    expected = record.version
+    stored = record.model_copy(update={"version": expected + 1})
+    with dynamo_errors():
+        table().put_item(
+            Item=_meta_item(stored, expires_at),
+            ConditionExpression="attribute_exists(pk) AND #v = :expected",
+            ExpressionAttributeNames={"#v": "version"},
+            ExpressionAttributeValues={":expected": expected},
+        )
+    return stored
+
+
+def put_answer(session_id: str, answer: AnswerRecord, expires_at: int) -> None:
+    """Store (or replace, when re-evaluated) one answer as its own item."""
+    with dynamo_errors():
+        table().put_item(
+            Item={
+                "pk": _pk(session_id),
+                "sk": _answer_sk(answer),
+                "expires_at": expires_at,
+                "record": answer.model_dump_json(),
+            }
+        )
+
+
+def claim_answer_id(session_id: str, answer: AnswerRecord, expires_at: int) -> bool:
+    """Reserve ``answer.answer_id`` for this session; False when an answer with that id was already submitted."""
+    try:
+        with dynamo_errors():
+            table().put_item(
+                Item={
+                    "pk": _pk(session_id),
+                    "sk": f"ANSWERID#{answer.answer_id}",
+                    "answer_sk": _answer_sk(answer),
+                    "expires_at": expires_at,
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def get_answer_by_id(session_id: str, answer_id: str) -> AnswerRecord | None:
+    """The answer submitted with ``answer_id``, or None if it is not stored (yet)."""
+    with dynamo_errors():
+        marker = table().get_item(Key={"pk": _pk(session_id), "sk": f"ANSWERID#{answer_id}"}, ConsistentRead=True)
+        sk = marker.get("Item", {}).get("answer_sk")
+        item = table().get_item(Key={"pk": _pk(session_id), "sk": sk}, ConsistentRead=True).get("Item") if sk else None
+    return AnswerRecord.model_validate_json(item["record"]) if item else None
+
+
+def list_answers(session_id: str) -> list[AnswerRecord]:
+    """Every answer of the session, in question and follow-up order (then by time)."""
+    items = _query_all(Key("pk").eq(_pk(session_id)) & Key("sk").begins_with("ANSWER#"))
+    answers = [AnswerRecord.model_validate_json(item["record"]) for item in items]
+    return sorted(answers, key=lambda a: (a.question_index, a.follow_up_index, a.created_at))
+
+
+def put_report(session_id: str, report: Report, expires_at: int) -> None:
+    """Store the session's final report."""
+    with dynamo_errors():
+        table().put_item(
+            Item={"pk": _pk(session_id), "sk": "REPORT", "expires_at": expires_at, "record": report.model_dump_json()}
+        )
+
+
+def get_report(session_id: str) -> Report | None:
+    """The stored report, or None when the session has not ended."""
+    with dynamo_errors():
+        item = table().get_item(Key={"pk": _pk(session_id), "sk": "REPORT"}, ConsistentRead=True).get("Item")
+    return Report.model_validate_json(item["record"]) if item else None
+
+
+def list_for_user(user_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The user's sessions, newest first, as summaries (metadata item only)."""
+    with dynamo_errors():
+        response = table().query(
+            IndexName=USER_INDEX,
+            KeyConditionExpression=Key("gsi1pk").eq(f"USER#{user_id}"),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+    return [json.loads(item["record"]) for item in response.get("Items", [])]
+
+
+def recent_question_ids(user_id: str, sessions: int = 5) -> set[str]:
+    """Question ids asked in the user's most recent sessions (so new sessions avoid repeating them)."""
+    with dynamo_errors():
+        response = table().query(
+            IndexName=USER_INDEX,
+            KeyConditionExpression=Key("gsi1pk").eq(f"USER#{user_id}"),
+            ScanIndexForward=False,
+            Limit=sessions,
+            ProjectionExpression="question_ids",
+        )
+    return {qid for item in response.get("Items", []) for qid in item.get("question_ids", [])}
+
+
+def set_expiry(session_id: str, expires_at: int) -> None:
+    """Give every item of the session the same expiry (used when a session completes and becomes history)."""
+    items = _query_all(Key("pk").eq(_pk(session_id)), projection="pk, sk")
+    with dynamo_errors():
+        for item in items:
+            table().update_item(
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET expires_at = :e",
+                ExpressionAttributeValues={":e": expires_at},
+            )
+
+
+def delete(session_id: str) -> int:
+    """Delete every item of the session; returns how many were deleted."""
+    items = _query_all(Key("pk").eq(_pk(session_id)), projection="pk, sk")
+    with dynamo_errors(), table().batch_writer() as batch:
+        for item in items:
+            batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+    return len(items)
+
+
+def _query_all(condition: Any, projection: str | None = None) -> list[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+    if projection:
+        kwargs["ProjectionExpression"] = projection
+    items: list[dict[str, Any]] = []
+    with dynamo_errors():
+        while True:
+            response = table().query(**kwargs)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+__all__ = [
+    "ConditionFailed",
+    "claim_answer_id",
+    "create",
+    "delete",
+    "get",
+    "get_answer_by_id",
+    "get_report",
+    "list_answers",
+    "list_for_user",
+    "put_answer",
+    "put_report",
+    "recent_question_ids",
+    "save",
+    "set_expiry",
+]

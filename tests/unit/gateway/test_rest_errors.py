@@ -1,0 +1,107 @@
+"""The gateway's REST contract for bad input: JSON errors with a message, never a 500 with a stack trace.
+
+These requests are refused before any downstream function is called, so they run through the real handler
+(Mangum + FastAPI) with API Gateway proxy events and no AWS at all.
+"""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from gateway.handler import lambda_handler
+
+CONTEXT = SimpleNamespace(
+    function_name="gateway",
+    function_version="$LATEST",
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:gateway",
+    memory_limit_in_mb=512,
+    aws_request_id="req-1",
+    log_group_name="/aws/lambda/gateway",
+    log_stream_name="stream",
+    get_remaining_time_in_millis=lambda: 30_000,
+)
+
+
+def rest_event(method: str, path: str, body: str | None = None) -> dict:
+    return {
+        "resource": "/api/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": {"content-type": "application/json", "host": "localhost"},
+        "multiValueHeaders": {"content-type": ["application/json"], "host": ["localhost"]},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"proxy": path.removeprefix("/api/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/api/{proxy+}",
+            "httpMethod": method,
+            "path": f"/dev{path}",
+            "stage": "dev",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": "pytest"},
+            "requestTimeEpoch": 1700000000000,
+            "domainName": "localhost",
+            "apiId": "local",
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def call(method: str, path: str, body: str | None = None) -> tuple[int, dict]:
+    response = lambda_handler(rest_event(method, path, body), CONTEXT)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_health():
+    assert call("GET", "/api/health") == (200, {"status": "ok", "function": "gateway"})
+
+
+def test_unknown_route_is_a_json_404():
+    status, body = call("GET", "/api/nope")
+    assert status == 404 and body["error"]["code"] == "not_found" and "/api/nope" in body["error"]["message"]
+
+
+def test_wrong_method_is_a_json_405():
+    status, body = call("PUT", "/api/health")
+    assert status == 405 and body["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("{not json", "body"),
+        (json.dumps({"role": "astronaut"}), "role"),
+        (json.dumps({"role": "backend_engineer", "level": "guru"}), "level"),
+        (json.dumps({"role": "backend_engineer", "num_questions": 0}), "num_questions"),
+        (json.dumps({"role": "backend_engineer", "job_description": "x" * 20_001}), "job_description"),
+        (json.dumps({"role": "backend_engineer", "custom_questions": ["short"]}), "custom_questions"),
+    ],
+)
+def test_invalid_session_requests_are_422_with_a_message(body, where):
+    status, payload = call("POST", "/api/sessions", body)
+    assert status == 422
+    assert payload["error"]["code"] == "validation_error"
+    assert where in payload["error"]["message"]
+    assert "input" not in json.dumps(payload["error"].get("details", []))  # never echoes what was sent
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "x" * 10_001])
+def test_empty_or_huge_answers_are_refused(text):
+    status, payload = call("POST", f"/api/sessions/{'a' * 32}/submit-answer", json.dumps({"text": text}))
+    assert status == 422 and payload["error"]["message"]
+
+
+def test_malformed_session_id_is_refused():
+    status, payload = call("POST", "/api/sessions/../../etc/start")
+    assert status in (404, 422) and "error" in payload
+
+
+def test_openapi_is_served():
+    response = lambda_handler(rest_event("GET", "/api/openapi.json"), CONTEXT)
+    spec = json.loads(response["body"])
+    assert response["statusCode"] == 200
+    for path in ("/api/sessions", "/api/sessions/{session_id}/submit-answer", "/api/voice/transcribe"):
+        assert path in spec["paths"]

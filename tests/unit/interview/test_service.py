@@ -1,0 +1,227 @@
+"""The session lifecycle against DynamoDB and S3 in moto (tables built from template.yaml)."""
+
+import json
+import threading
+
+import pytest
+
+from interview import service
+from practice_shared import errors
+from practice_shared.models.api import CreateSessionRequest, SessionRef, SubmitAnswerPayload
+from practice_shared.store import audio as audio_store
+from practice_shared.store import sessions as store
+from practice_shared.store.dynamo import table
+
+USER = "user-a"
+STRONG = (
+    "At my last company our checkout API double-charged customers when mobile clients retried after timeouts. "
+    "I owned the fix: I added an idempotency key that clients send with each payment request, stored the key with "
+    "the result in DynamoDB using a conditional write, and returned the stored result on a retry. I also added a "
+    "dashboard for duplicate attempts. Duplicate charges went from about forty a week to zero, and I wrote the "
+    "runbook so the on-call engineers could handle any key conflicts."
+)
+
+
+def create(**overrides) -> SessionRef:
+    request = CreateSessionRequest(role="backend_engineer", level="mid", interview_type="mixed", **overrides)
+    view = service.create_session(USER, request)
+    return SessionRef(user_id=USER, session_id=view.session.session_id)
+
+
+def answer(ref: SessionRef, text: str = STRONG, **extra):
+    return service.submit_answer(
+        SubmitAnswerPayload(user_id=ref.user_id, session_id=ref.session_id, text=text, **extra)
+    )
+
+
+def test_full_lifecycle_in_evaluate_mode(aws_tables):
+    ref = create(num_questions=3)
+    view = service.start_session(ref)
+    assert view.session.state == "active"
+    assert view.question.index == 0 and view.question.total == 3
+
+    result = answer(ref)
+    assert result.evaluation is not None and 1 <= result.evaluation.overall <= 10
+    assert result.feedback.strengths or result.feedback.improvements
+    service.next_question(ref)
+    answer(ref, "I am not sure, I would probably look it up and ask a colleague.")
+    service.next_question(ref)
+    assert service.next_question(ref).done is True
+
+    report = service.end_session(ref)
+    assert report.answered == 2 and report.asked == 3
+    assert len(report.questions) == 3 and report.questions[2].overall is None
+    assert report.summary_text
+    assert store.get(ref.session_id, USER).state == "completed"
+
+
+def test_invalid_transitions_get_409(aws_tables):
+    ref = create()
+    with pytest.raises(errors.Conflict) as exc:
+        answer(ref)
+    assert exc.value.code == "invalid_transition" and "Start the interview first" in exc.value.message
+    with pytest.raises(errors.Conflict):
+        service.end_session(ref)
+    with pytest.raises(errors.Conflict):
+        service.get_report(ref)
+    service.start_session(ref)
+    with pytest.raises(errors.Conflict):
+        service.start_session(ref)
+    service.end_session(ref)
+    with pytest.raises(errors.Conflict):
+        answer(ref)
+    with pytest.raises(errors.Conflict):
+        service.next_question(ref)
+
+
+def test_ending_twice_returns_the_same_report(aws_tables):
+    ref = create(num_questions=2)
+    service.start_session(ref)
+    answer(ref)
+    first = service.end_session(ref)
+    second = service.end_session(ref)
+    assert first == second and second.answered == 1
+    assert service.get_report(ref) == first
+
+
+def test_collect_mode_stores_then_evaluates_each_answer_against_its_question(aws_tables):
+    ref = create(num_questions=2, mode="collect")
+    service.start_session(ref)
+    first = answer(ref)
+    assert first.evaluation is None and first.follow_up is None
+    service.next_question(ref)
+    answer(ref, "Off the top of my head, I would use a cache.")
+    evaluated = service.evaluate_all(ref).answers
+    plan = store.get(ref.session_id, USER).plan
+    assert [a.question_index for a in evaluated] == [0, 1]
+    assert all(a.evaluation is not None for a in evaluated)
+    assert [a.question_text for a in evaluated] == [p.question.text for p in plan]
+    report = service.end_session(ref)
+    assert report.answered == 2
+
+
+def test_two_answers_submitted_at_once_are_both_kept(aws_tables):
+    ref = create(num_questions=2, mode="collect")
+    service.start_session(ref)
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def submit(text: str) -> None:
+        barrier.wait()
+        try:
+            answer(ref, text)
+        except Exception as exc:  # recorded, then asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(f"Answer number {i}: {STRONG}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(store.list_answers(ref.session_id)) == 2
+    assert store.get(ref.session_id, USER).answers_count == 2
+
+
+def test_follow_up_is_asked_for_a_vague_answer_and_answering_it_is_recorded(aws_tables):
+    ref = create(num_questions=1, interview_type="behavioral", max_follow_ups=1)
+    service.start_session(ref)
+    result = answer(ref, "We worked on it as a team and it went well in the end.")
+    assert result.next_action == "answer_follow_up" and result.follow_up.is_follow_up
+    current = service.get_session(ref).question
+    assert current.is_follow_up and current.text == result.follow_up.text
+    second = answer(ref, STRONG)
+    assert second.answer.follow_up_index == 1
+    assert second.follow_up is None  # at most max_follow_ups per question
+    assert service.get_session(ref).question.is_follow_up is False
+
+
+def test_other_users_sessions_do_not_exist(aws_tables):
+    ref = create()
+    intruder = SessionRef(user_id="user-b", session_id=ref.session_id)
+    for action in (service.start_session, service.get_session, service.end_session, service.delete_session):
+        with pytest.raises(errors.NotFound):
+            action(intruder)
+    assert service.list_sessions("user-b") == []
+
+
+def test_delete_removes_answers_report_and_audio(aws_tables):
+    ref = create(num_questions=1)
+    service.start_session(ref)
+    key = audio_store.new_answer_key(USER, ref.session_id, "audio/webm")
+    audio_store.write(key, b"fake-but-irrelevant-bytes", "audio/webm")
+    answer(ref, audio_key=key)
+    service.end_session(ref)
+    removed = service.delete_session(ref)
+    assert removed == {"items_deleted": 3, "audio_objects_deleted": 1}
+    assert not audio_store.exists(key)
+    with pytest.raises(errors.NotFound):
+        service.get_session(ref)
+
+
+def test_expiry_active_then_history(aws_tables, monkeypatch):
+    monkeypatch.setenv("SESSION_TTL", "600")
+    from practice_shared.config import get_settings
+
+    get_settings.cache_clear()
+    ref = create(num_questions=1)
+    meta = table().get_item(Key={"pk": f"SESSION#{ref.session_id}", "sk": "META"})["Item"]
+    created_expiry = int(meta["expires_at"])
+    service.start_session(ref)
+    answer(ref)
+    service.end_session(ref)
+    items = table().query(
+        KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": f"SESSION#{ref.session_id}"}
+    )
+    expiries = {int(i["expires_at"]) for i in items["Items"]}
+    assert len(expiries) == 1 and expiries.pop() > created_expiry + 300 * 86_400
+    get_settings.cache_clear()
+
+
+def test_a_thirty_question_session_stays_far_below_the_item_limit(aws_tables):
+    long_text = "x" * 20_000
+    ref = create(num_questions=30, interview_type="mixed", job_description=long_text, resume_text=long_text)
+    service.start_session(ref)
+    long_answer = (STRONG + " ") * 20
+    for _ in range(30):
+        answer(ref, long_answer[:10_000])
+        service.next_question(ref)
+    items = table().query(
+        KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": f"SESSION#{ref.session_id}"}
+    )
+    largest = max(len(json.dumps(item, default=str)) for item in items["Items"])
+    assert largest < 150_000  # DynamoDB's limit is 400 KB per item
+
+
+def test_recent_questions_are_avoided(aws_tables):
+    first = store.get(create(num_questions=5).session_id, USER)
+    second = store.get(create(num_questions=5).session_id, USER)
+    assert not {p.question.id for p in first.plan} & {p.question.id for p in second.plan}
+
+
+def test_sessions_are_listed_newest_first_with_scores(aws_tables):
+    older = create(num_questions=1)
+    service.start_session(older)
+    answer(older)
+    service.end_session(older)
+    newer = create(num_questions=1)
+    listed = service.list_sessions(USER)
+    assert [s["session_id"] for s in listed] == [newer.session_id, older.session_id]
+    assert listed[1]["overall"] is not None and listed[1]["state"] == "completed"
+
+
+def test_custom_questions_are_used_verbatim(aws_tables):
+    ref = create(custom_questions=["Why do you want to work on our payments team?", "Tell me about a time you failed."])
+    view = service.start_session(ref)
+    assert view.question.text == "Why do you want to work on our payments team?"
+    assert view.question.reason == "Your own question"
+
+
+def test_a_retried_answer_is_recorded_once(aws_tables):
+    ref = create(num_questions=2)
+    service.start_session(ref)
+    first = answer(ref, client_answer_id="retry-0001")
+    again = answer(ref, client_answer_id="retry-0001")
+    assert again.answer == first.answer and again.evaluation == first.evaluation
+    assert len(store.list_answers(ref.session_id)) == 1
+    assert store.get(ref.session_id, USER).answers_count == 1
