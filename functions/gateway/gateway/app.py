@@ -35,7 +35,9 @@ def _error(status: int, code: str, message: str, details: Any = None, headers: d
 
 @app.exception_handler(AppError)
 async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-    return _error(exc.status, exc.code, exc.message, exc.details)
+    retry_after = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return _error(exc.status, exc.code, exc.message, exc.details, headers)
 
 
 @app.exception_handler(RequestValidationError)

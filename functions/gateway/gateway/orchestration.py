@@ -9,7 +9,7 @@ import base64
 import binascii
 from typing import Any
 
-from gateway import downstream
+from gateway import downstream, idempotency
 from practice_shared import errors
 from practice_shared.config import get_settings
 from practice_shared.models.api import (
@@ -25,6 +25,7 @@ from practice_shared.models.interview import Report
 from practice_shared.models.voice import Synthesis, SynthesizeRequest, TranscribeRequest, Transcription
 from practice_shared.observability import MetricUnit, logger, metrics
 from practice_shared.store import audio as audio_store
+from practice_shared.store import quotas
 
 
 def _speak(text: str) -> Synthesis | None:
@@ -85,12 +86,20 @@ def _inline_audio_key(user_id: str, session_id: str, body: AnswerInput) -> str:
     return key
 
 
+def transcribe_metered(user_id: str, request: TranscribeRequest) -> Transcription:
+    """Transcribe within the user's daily audio quota, and count what was transcribed."""
+    limit = get_settings().max_audio_minutes_per_day * 60
+    quotas.ensure_available(user_id, "audio_seconds", limit, "transcribed audio")
+    transcription = downstream.transcribe(request)
+    quotas.record(user_id, "audio_seconds", max(0.0, transcription.duration_seconds - request.start_seconds))
+    return transcription
+
+
 def transcribe_answer(user_id: str, session_id: str, key: str, language: str) -> Transcription:
     """Transcribe an answer's audio; refuses keys outside this session's own prefix."""
     if not key.startswith(audio_store.answer_prefix(user_id, session_id)):
         raise errors.NotFound("The audio file was not found; upload it again.")
-    transcription = downstream.transcribe(TranscribeRequest(audio_key=key, language=language))
-    metrics.add_metric(name="AudioSecondsTranscribed", unit=MetricUnit.Seconds, value=transcription.duration_seconds)
+    transcription = transcribe_metered(user_id, TranscribeRequest(audio_key=key, language=language))
     if transcription.no_speech:
         raise errors.Unprocessable(
             "No speech was detected in the recording. Check your microphone and try again.", code="no_speech"
@@ -99,9 +108,21 @@ def transcribe_answer(user_id: str, session_id: str, key: str, language: str) ->
 
 
 def submit_answer(user_id: str, session_id: str, body: AnswerInput) -> AnswerResult:
-    """Record a typed or spoken answer: transcribe it if spoken, then collect or evaluate it."""
+    """Record a typed or spoken answer: transcribe it if spoken, then collect or evaluate it.
+
+    With a ``client_answer_id``, a retried request returns the first response and records nothing twice.
+    """
     if body.sources() != 1:
         raise errors.Unprocessable("Give exactly one of text, audio_key or audio_base64.")
+    request = {"user_id": user_id, "session_id": session_id, **body.model_dump()}
+    if body.client_answer_id:
+        return idempotency.run_once(_submit, request)
+    return _submit(request)
+
+
+def _submit(request: dict[str, Any]) -> AnswerResult:
+    user_id, session_id = request["user_id"], request["session_id"]
+    body = AnswerInput.model_validate(request)
     payload: dict[str, Any] = {"user_id": user_id, "session_id": session_id, "client_answer_id": body.client_answer_id}
     transcription = None
     if body.text is not None:

@@ -157,13 +157,14 @@ def partial_transcript(payload: dict[str, Any]) -> None:
         return
     key = f"{_chunk_key(stream, 0).rsplit('/', 1)[0]}/partial.{EXTENSIONS.get(stream.content_type, 'webm')}"
     audio_store.write(key, _assemble(stream, payload["upto"]), stream.content_type)
-    result = downstream.transcribe(
+    result = orchestration.transcribe_metered(
+        stream.user_id,
         TranscribeRequest(
             audio_key=key,
             language=_language(stream.user_id, stream.session_id),
             start_seconds=stream.committed_until,
             prior_words=stream.committed_words,
-        )
+        ),
     )
     new_words = [w for w in result.words if w.start >= stream.committed_until]
     settled = _settled(new_words, result.duration_seconds)
@@ -205,13 +206,14 @@ def finish_answer(payload: dict[str, Any]) -> None:
             audio_store.write(key, _assemble(stream, payload["last_seq"] + 1), stream.content_type)
         send(connection_id, {"type": "progress", "answer_id": answer_id, "stage": "received"})
         send(connection_id, {"type": "progress", "answer_id": answer_id, "stage": "transcribing"})
-        transcription = downstream.transcribe(
+        transcription = orchestration.transcribe_metered(
+            stream.user_id,
             TranscribeRequest(
                 audio_key=key,
                 language=_language(user_id, session_id),
                 start_seconds=stream.committed_until,
                 prior_words=stream.committed_words,
-            )
+            ),
         )
         send(
             connection_id,

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     llm_engine: Literal["offline", "bedrock"] = "offline"
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
+    max_sessions_per_day: int = Field(30, ge=1, description="Sessions a user may create per day (UTC)")
+    max_audio_minutes_per_day: int = Field(90, ge=1, description="Minutes of audio a user may transcribe per day")
     max_audio_seconds: int = 600
     max_audio_bytes: int = 25 * 1024 * 1024
     max_inline_audio_bytes: int = 4 * 1024 * 1024

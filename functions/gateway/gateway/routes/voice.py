@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from gateway import downstream
+from gateway import downstream, orchestration
 from gateway.identity import current_user
 from practice_shared import errors
 from practice_shared.models.voice import Synthesis, SynthesizeRequest, TranscribeRequest, Transcription, Voice
@@ -30,7 +30,7 @@ def transcribe(body: TranscribeBody, user: User) -> Any:
     request = TranscribeRequest(
         audio_key=body.audio_key, audio_b64=body.audio_base64, content_type=body.content_type, language=body.language
     )
-    return downstream.transcribe(request)
+    return orchestration.transcribe_metered(user, request)
 
 
 @router.post("/synthesize", response_model=Synthesis, summary="Speak a text (cached)")

@@ -1,0 +1,62 @@
+"""Retries are answered once: Powertools idempotency in DynamoDB, keyed by the client's answer id.
+
+A retried submit-answer (same user, session and ``client_answer_id``) returns the first response without
+transcribing or evaluating again; the same id with a different answer is refused. If the first attempt failed,
+its record is removed, so the retry runs the work afresh.
+"""
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+
+from practice_shared import errors
+from practice_shared.aws import client
+from practice_shared.config import get_settings
+from practice_shared.models.api import AnswerResult
+
+ONE_DAY = 86_400
+
+
+@cache
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table_name, boto3_client=client("dynamodb"))
+
+
+@cache
+def _once(work: Callable[[dict[str, Any]], AnswerResult]) -> Callable[..., AnswerResult]:
+    config = IdempotencyConfig(
+        event_key_jmespath="[user_id, session_id, client_answer_id]",
+        payload_validation_jmespath="[text, audio_key, audio_base64]",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=ONE_DAY,
+    )
+    return idempotent_function(
+        work,
+        data_keyword_argument="request",
+        persistence_store=_persistence(),
+        config=config,
+        output_serializer=PydanticSerializer(AnswerResult),
+    )
+
+
+def run_once(work: Callable[[dict[str, Any]], AnswerResult], request: dict[str, Any]) -> AnswerResult:
+    """Run ``work(request=request)`` at most once per (user, session, client answer id)."""
+    try:
+        return _once(work)(request=request)
+    except IdempotencyAlreadyInProgressError as exc:
+        raise errors.Conflict(
+            "This answer is still being processed; try again in a moment.", code="in_progress"
+        ) from exc
+    except IdempotencyValidationError as exc:
+        raise errors.Unprocessable("This answer id was already used for a different answer.", code="id_reused") from exc
