@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.register(commands)
     speech.register(commands)
     args = parser.parse_args(argv)
-    return int(args.run(args) or 0)
+    return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

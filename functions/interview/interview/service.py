@@ -11,8 +11,8 @@ from collections.abc import Callable
 from interview.engine import bank as question_bank
 from interview.engine.feedback import feedback as make_feedback
 from interview.engine.followup import follow_up as make_follow_up
+from interview.engine.llm import evaluate as evaluate_answer
 from interview.engine.report import build_report
-from interview.engine.scoring import evaluate_answer
 from interview.engine.selection import custom_question, select_questions
 from interview.resume import pdf_text
 from practice_shared import errors

@@ -1,0 +1,171 @@
+"""The offline evaluator judges meaning and substance, not keywords or length."""
+
+import pytest
+from engine_samples import BUZZWORDS, CONCISE, DEADLINE, IDEMPOTENCY, OFF_TOPIC, STORY_I, STORY_WE
+
+from interview.engine.evaluator import WEIGHTS, evaluate
+from practice_shared.models.voice import DeliveryMetrics
+
+
+def _scores(evaluation):
+    return {c.criterion: c.score for c in evaluation.criteria}
+
+
+def test_buzzword_stuffed_long_answer_scores_below_a_concise_correct_one():
+    concise = evaluate(IDEMPOTENCY, CONCISE, role="backend_engineer", level="mid")
+    stuffed = evaluate(IDEMPOTENCY, BUZZWORDS, role="backend_engineer", level="mid")
+    assert stuffed.signals["word_count"] > 1.5 * concise.signals["word_count"]
+    assert stuffed.overall < concise.overall - 3
+    assert stuffed.signals["buzzword_density"] > 0.1
+    assert any("Jargon" in r for c in stuffed.criteria for r in c.lowered_by)
+
+
+def test_concise_precise_answer_is_not_punished_for_brevity():
+    short = (
+        "Client sends an idempotency key per payment; the server stores key and response atomically under a unique "
+        "constraint and replays the stored response on retries."
+    )
+    evaluation = evaluate(IDEMPOTENCY, short, role="backend_engineer", level="mid")
+    assert evaluation.signals["word_count"] < 30
+    assert evaluation.signals["length_fit"] == "concise"
+    assert evaluation.overall >= 7
+    vague_long = (
+        "Retries are an important topic for any API and especially for payments, because payments matter a lot to "
+        "the business and to customers. I would think carefully about reliability and about the different failure "
+        "modes, and I would make sure the whole system is resilient, well tested and monitored, and that the team "
+        "follows good engineering practices so retries are handled in a safe way across all of the services."
+    )
+    assert evaluate(IDEMPOTENCY, vague_long, role="backend_engineer", level="mid").overall < evaluation.overall - 2
+
+
+def test_key_points_are_matched_by_meaning_with_the_covering_sentence():
+    paraphrase = (
+        "Every request from the client carries a unique key, a UUID that identifies that payment attempt. "
+        "On the backend I save the token next to the response, and when the same token shows up again I just "
+        "replay what I sent before."
+    )
+    evaluation = evaluate(IDEMPOTENCY, paraphrase, role="backend_engineer", level="mid")
+    first, second = evaluation.key_points[0], evaluation.key_points[1]
+    assert first.covered and second.covered
+    assert first.evidence.startswith("Every request from the client")
+    assert second.evidence.startswith("On the backend")
+
+
+def test_we_answer_shows_lower_ownership_than_the_same_story_told_with_i():
+    mine = evaluate(DEADLINE, STORY_I, role="software_engineer", level="mid")
+    team = evaluate(DEADLINE, STORY_WE, role="software_engineer", level="mid")
+    assert mine.signals["ownership"] > 0.9 > 0.1 > team.signals["ownership"]
+    assert _scores(team)["star_structure"] < _scores(mine)["star_structure"]
+    assert _scores(team)["role_relevance"] < _scores(mine)["role_relevance"]
+    assert team.overall < mine.overall
+    assert any("“we”" in r for c in team.criteria for r in c.lowered_by)
+
+
+def test_star_parts_are_found_with_their_sentences():
+    evaluation = evaluate(DEADLINE, STORY_I, role="software_engineer", level="mid")
+    parts = {p.part: p for p in evaluation.star}
+    assert all(parts[p].found for p in ("situation", "action", "result", "reflection"))
+    assert "shipped the CSV export" in parts["result"].evidence
+    assert evaluation.overall >= 7
+
+
+def test_star_labels_without_a_story_do_not_count():
+    labels = (
+        "The situation was a challenging situation. My task was the task of driving synergy. The action was "
+        "leveraging best practices holistically. The result was a great result for all stakeholders."
+    )
+    evaluation = evaluate(DEADLINE, labels, role="software_engineer", level="mid")
+    parts = {p.part: p.found for p in evaluation.star}
+    assert not parts["result"] and not parts["action"]
+    assert _scores(evaluation)["star_structure"] < 3
+
+
+def test_off_topic_answer_scores_low_on_every_criterion():
+    evaluation = evaluate(IDEMPOTENCY, OFF_TOPIC, role="backend_engineer", level="mid")
+    assert evaluation.signals["off_topic"] == 1
+    assert evaluation.overall <= 2
+    assert all(c.score <= 2 for c in evaluation.criteria)
+    assert all("does not address the question" in c.lowered_by[0] for c in evaluation.criteria)
+
+
+def test_only_criteria_of_the_question_type_are_scored():
+    technical = evaluate(IDEMPOTENCY, CONCISE, role="backend_engineer", level="mid")
+    behavioral = evaluate(DEADLINE, STORY_I, role="backend_engineer", level="mid")
+    assert (
+        set(_scores(technical))
+        == set(WEIGHTS["technical"])
+        == {"clarity", "communication", "role_relevance", "technical_depth"}
+    )
+    assert set(_scores(behavioral)) == {"clarity", "communication", "star_structure", "role_relevance"}
+    assert technical.star == []
+    for weights in WEIGHTS.values():
+        assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_every_criterion_explains_itself():
+    evaluation = evaluate(DEADLINE, STORY_WE, role="software_engineer", level="mid")
+    for criterion in evaluation.criteria:
+        assert criterion.evidence or criterion.lowered_by
+        assert 1 <= criterion.score <= 10
+
+
+def test_typed_fillers_are_word_tokens():
+    clean = "The umbrella number was twelve. " + CONCISE
+    filled = "Um, so, uh, the client, um, sends a key. " + CONCISE
+    assert evaluate(IDEMPOTENCY, clean, role="backend_engineer", level="mid").signals["filler_count"] == 0
+    evaluation = evaluate(IDEMPOTENCY, filled, role="backend_engineer", level="mid")
+    assert evaluation.signals["filler_count"] == 3
+
+
+def _delivery(wpm: float, fillers_per_100: float, longest_pause: float) -> DeliveryMetrics:
+    return DeliveryMetrics(
+        word_count=60,
+        words_per_minute=wpm,
+        speaking_seconds=30,
+        silence_seconds=5,
+        speaking_ratio=0.85,
+        filler_count=int(fillers_per_100 * 0.6),
+        fillers={"um": int(fillers_per_100 * 0.6)},
+        fillers_per_100_words=fillers_per_100,
+        pause_count=2 if longest_pause >= 3 else 0,
+        longest_pause_seconds=longest_pause,
+        hedging_count=0,
+        hedges={},
+        repeated_words={},
+    )
+
+
+def test_delivery_metrics_inform_clarity_and_communication_with_evidence():
+    good = evaluate(IDEMPOTENCY, CONCISE, role="backend_engineer", level="mid", delivery=_delivery(145, 0.5, 1.0))
+    poor = evaluate(IDEMPOTENCY, CONCISE, role="backend_engineer", level="mid", delivery=_delivery(70, 9.0, 6.0))
+    assert _scores(poor)["clarity"] < _scores(good)["clarity"]
+    assert _scores(poor)["communication"] < _scores(good)["communication"]
+    clarity = next(c for c in poor.criteria if c.criterion == "clarity")
+    assert any(r.startswith("From the recording: 70 words per minute") for r in clarity.lowered_by)
+    assert any("6.0 seconds" in r for r in clarity.lowered_by)
+    assert poor.signals["words_per_minute"] == 70
+    assert any("comfortable pace of 145" in e for c in good.criteria for e in c.evidence)
+
+
+def test_known_misconception_is_flagged():
+    wrong = (
+        "It is simple: HTTP guarantees exactly-once delivery, so retried requests can never cause duplicate charges. "
+        "I would just make the timeout longer so the client does not need to retry."
+    )
+    evaluation = evaluate(IDEMPOTENCY, wrong, role="backend_engineer", level="mid")
+    depth = next(c for c in evaluation.criteria if c.criterion == "technical_depth")
+    assert evaluation.signals["correctness_flags"] == 1
+    assert any("common misconception" in r for r in depth.lowered_by)
+    assert evaluation.overall < evaluate(IDEMPOTENCY, CONCISE, role="backend_engineer", level="mid").overall - 3
+
+
+def test_same_input_same_evaluation():
+    a = evaluate(DEADLINE, STORY_I, role="software_engineer", level="mid")
+    b = evaluate(DEADLINE, STORY_I, role="software_engineer", level="mid")
+    assert a.model_dump() == b.model_dump()
+
+
+def test_empty_answer_scores_one():
+    evaluation = evaluate(DEADLINE, "   ", role="software_engineer", level="mid")
+    assert evaluation.overall == 1
+    assert all(c.lowered_by == ["No answer was given."] for c in evaluation.criteria)

@@ -1,0 +1,108 @@
+"""Follow-up questions and feedback are specific to the question and to what the answer said."""
+
+from engine_samples import BUZZWORDS, CONCISE, DEADLINE, IDEMPOTENCY, OFF_TOPIC, STORY_I, STORY_WE
+
+from interview.engine.evaluator import evaluate
+from interview.engine.feedback import feedback
+from interview.engine.followup import as_question, follow_up
+
+NO_RESULT = (
+    "Last spring I was building the billing export for a client launch. Two weeks before the date I noticed I was "
+    "behind because the legacy schema was messy. I told my manager straight away and I suggested splitting the "
+    "export into two parts. I paired with a colleague on the mapping and I kept the client's lead updated daily."
+)
+PARTIAL_TECH = (
+    "The client should send an idempotency key with each payment request, a UUID generated once per checkout. "
+    "That way the server can tell a retry from a new payment."
+)
+
+
+def _eval(question, answer):
+    return evaluate(question, answer, role="software_engineer", level="mid")
+
+
+def test_follow_up_asks_for_the_result_when_the_story_has_none():
+    evaluation = _eval(DEADLINE, NO_RESULT)
+    assert not next(p for p in evaluation.star if p.part == "result").found
+    question = follow_up(DEADLINE, NO_RESULT, evaluation, asked=0, max_follow_ups=1)
+    assert question is not None
+    assert "measurable outcome" in question.text
+    assert "result" in question.reason
+
+
+def test_follow_up_asks_what_you_did_when_the_answer_is_all_we():
+    evaluation = _eval(DEADLINE, STORY_WE)
+    question = follow_up(DEADLINE, STORY_WE, evaluation, asked=0, max_follow_ups=2)
+    assert question is not None
+    assert question.text.startswith("You described what the team did; what did you do yourself")
+    assert "“we”" in question.reason
+
+
+def test_no_follow_up_for_a_strong_answer_or_beyond_the_limit():
+    strong = _eval(DEADLINE, STORY_I)
+    assert strong.overall >= 7.5
+    assert follow_up(DEADLINE, STORY_I, strong, asked=0, max_follow_ups=3) is None
+    weak = _eval(DEADLINE, STORY_WE)
+    assert follow_up(DEADLINE, STORY_WE, weak, asked=1, max_follow_ups=1) is None
+    assert follow_up(DEADLINE, STORY_WE, weak, asked=0, max_follow_ups=0) is None
+
+
+def test_follow_up_targets_the_first_missed_key_point_in_interviewer_words():
+    evaluation = _eval(IDEMPOTENCY, PARTIAL_TECH)
+    missed = [k.key_point for k in evaluation.key_points if not k.covered]
+    question = follow_up(IDEMPOTENCY, PARTIAL_TECH, evaluation, asked=0, max_follow_ups=1)
+    assert question is not None
+    assert missed and missed[0] in question.reason
+    assert question.text.endswith("?")
+    assert question.text != missed[0]
+
+
+def test_off_topic_answer_is_brought_back_to_the_question():
+    evaluation = _eval(IDEMPOTENCY, OFF_TOPIC)
+    question = follow_up(IDEMPOTENCY, OFF_TOPIC, evaluation, asked=0, max_follow_ups=1)
+    assert question is not None and IDEMPOTENCY.text in question.text
+
+
+def test_key_points_become_natural_questions():
+    assert as_question("Explains what they changed in how they estimate afterwards") == (
+        "Could you explain what you changed in how you estimate afterwards?"
+    )
+    assert as_question("Uses a consistent definition and marks incomplete periods") == (
+        "How would you use a consistent definition and mark incomplete periods?"
+    )
+    assert as_question("Told the people depending on them as soon as they knew") == (
+        "You didn't mention whether you told the people depending on you as soon as you knew. Did you, and how?"
+    )
+    assert as_question("The server stores the key with the result") == (
+        "Could you also cover how the server stores the key with the result?"
+    )
+    assert as_question("Kubernetes restarts the container when the liveness probe fails").startswith(
+        "Could you also cover how Kubernetes restarts"
+    )
+
+
+def test_feedback_names_missed_key_points_and_quotes_the_answer():
+    evaluation = _eval(IDEMPOTENCY, PARTIAL_TECH)
+    fb = feedback(IDEMPOTENCY, PARTIAL_TECH, evaluation)
+    missed = [k.key_point for k in evaluation.key_points if not k.covered]
+    assert any(missed[0][0].lower() + missed[0][1:] in item for item in fb.improvements)
+    assert any("The client should send an idempotency key" in s for s in fb.strengths)
+    assert any("(missing)" in line for line in fb.improved_answer_outline)
+    assert any("(you had this)" in line for line in fb.improved_answer_outline)
+
+
+def test_feedback_points_at_the_missing_star_part_and_the_we_problem():
+    fb = feedback(DEADLINE, NO_RESULT, _eval(DEADLINE, NO_RESULT))
+    assert any(i.startswith("Add the missing result") for i in fb.improvements)
+    we = feedback(DEADLINE, STORY_WE, _eval(DEADLINE, STORY_WE))
+    assert any("you said “we”" in i for i in we.improvements)
+
+
+def test_feedback_is_not_one_fixed_text_per_question_type():
+    buzz = feedback(IDEMPOTENCY, BUZZWORDS, _eval(IDEMPOTENCY, BUZZWORDS))
+    good = feedback(IDEMPOTENCY, CONCISE, _eval(IDEMPOTENCY, CONCISE))
+    assert buzz.improvements != good.improvements
+    assert buzz.improved_answer_outline != good.improved_answer_outline
+    assert any("jargon" in i for i in buzz.improvements)
+    assert any("“leverage”" in i for i in buzz.improvements)
+    assert good.strengths and not buzz.strengths
