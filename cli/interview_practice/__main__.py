@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from interview_practice import evaluate, speech
+from interview_practice import evaluate, practice, speech
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -12,6 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     evaluate.register(commands)
     speech.register(commands)
+    practice.register(commands)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -62,9 +62,23 @@ def next_question(user_id: str, session_id: str) -> NextQuestion:
     return result.model_copy(update={"question": with_audio(result.question)})
 
 
+def with_recordings(report: Report) -> Report:
+    """The report with a time-limited link to each recorded answer, so the candidate can listen to it."""
+    questions = [
+        q.model_copy(update={"audio_url": audio_store.presigned_get(q.audio_key)}) if q.audio_key else q
+        for q in report.questions
+    ]
+    return report.model_copy(update={"questions": questions})
+
+
+def report(user_id: str, session_id: str) -> Report:
+    """The stored report of an ended session."""
+    return with_recordings(Report.model_validate(session_action("get_report", user_id, session_id)))
+
+
 def end(user_id: str, session_id: str) -> EndResult:
     """End the interview: the report and the audio of its spoken summary."""
-    report = Report.model_validate(session_action("end_session", user_id, session_id))
+    report = with_recordings(Report.model_validate(session_action("end_session", user_id, session_id)))
     return EndResult(report=report, summary_audio=_speak(report.summary_text))
 
 

@@ -70,15 +70,25 @@ def receive_chunk(connection_id: str, user_id: str, session_id: str, message: Au
     )
     if current.user_id != user_id:
         raise errors.NotFound("The answer was not found.")
+    if message.seq in current.seqs:
+        send(
+            connection_id,
+            {
+                "type": "ack",
+                "answer_id": message.answer_id,
+                "seq": message.seq,
+                "duplicate": True,
+                "next_seq": current.next_seq(),
+            },
+        )
+        return
     if current.status not in {"streaming", "failed"}:
         raise errors.Conflict("This answer has already been submitted; start a new answer.", code="invalid_transition")
     if current.bytes_received + len(data) > get_settings().max_audio_bytes:
         raise errors.PayloadTooLarge("The recording is too long; end the answer.", code="answer_too_long")
 
     audio_store.write(_chunk_key(current, message.seq), data, "application/octet-stream")
-    stream, duplicate = streams.add_chunk(
-        current, message.seq, 0 if message.seq in current.seqs else len(data), get_settings().session_ttl
-    )
+    stream, duplicate = streams.add_chunk(current, message.seq, len(data), get_settings().session_ttl)
     next_seq = stream.next_seq()
     send(
         connection_id,

@@ -104,6 +104,16 @@ def _message(event: dict[str, Any], connection_id: str) -> None:
     run(model.model_validate(body), connection_id)
 
 
+def _answer_id(event: dict[str, Any]) -> str | None:
+    """The ``answer_id`` a message was about, so an error event can say which answer it concerns."""
+    try:
+        body = json.loads(event.get("body") or "")
+    except json.JSONDecodeError:
+        return None
+    answer_id = body.get("answer_id") if isinstance(body, dict) else None
+    return answer_id if isinstance(answer_id, str) and len(answer_id) <= 64 else None
+
+
 def handle(event: dict[str, Any]) -> dict[str, Any]:
     """Run the route for a WebSocket event; refusals are pushed to the client as ``error`` events."""
     context = event["requestContext"]
@@ -123,5 +133,5 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
         error = exc
     if route == "$connect":
         return {"statusCode": 401 if error.code == "unauthorized" else 400}
-    streaming.push_error(connection_id, error)
+    streaming.push_error(connection_id, error, _answer_id(event))
     return OK

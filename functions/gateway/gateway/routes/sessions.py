@@ -118,7 +118,7 @@ def end(session_id: SessionId, user: User) -> Any:
 
 @router.get("/{session_id}/report", response_model=Report, summary="The report of an ended session")
 def report(session_id: SessionId, user: User) -> Any:
-    return orchestration.session_action("get_report", user, session_id)
+    return orchestration.report(user, session_id)
 
 
 @router.post("/{session_id}/audio-upload", response_model=UploadGrant, summary="Presigned S3 upload for an answer")

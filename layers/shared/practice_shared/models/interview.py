@@ -95,6 +95,7 @@ class QuestionResult(BaseModel):
     follow_ups: list[str] = []
     delivery: dict[str, float | int] | None = None
     audio_key: str | None = None
+    audio_url: str | None = Field(None, description="Time-limited link to the candidate's recorded answer")
 
 
 class PracticeItem(BaseModel):

@@ -1,0 +1,110 @@
+"""What the browser tests do on a page, by role and accessible name (as a keyboard or screen-reader user would)."""
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page, WebSocket
+
+from local_stack.stack import LocalStack
+
+
+@dataclass(frozen=True)
+class SpokenAnswer:
+    """The fake microphone's recording and how long it lasts."""
+
+    path: Path
+    seconds: float
+
+
+NAMELESS_CONTROLS = """() => {
+  const named = (el) => {
+    const byIds = (el.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean)
+      .map((id) => (document.getElementById(id) || {}).textContent || "").join(" ");
+    const labels = el.labels ? [...el.labels].map((l) => l.textContent).join(" ") : "";
+    const own = ["BUTTON", "A"].includes(el.tagName) ? el.textContent : "";
+    return [el.getAttribute("aria-label"), byIds, labels, own].some((n) => n && n.trim());
+  };
+  return [...document.querySelectorAll("input, select, textarea, button, a[href], audio, [role=meter]")]
+    .filter((el) => el.type !== "hidden" && !named(el))
+    .map((el) => el.outerHTML.slice(0, 160));
+}"""
+
+
+def nameless_controls(page: Page) -> list[str]:
+    """Every form control, button, link, audio player and meter without an accessible name."""
+    return page.evaluate(NAMELESS_CONTROLS)
+
+
+def tab_through(page: Page, presses: int) -> list[str]:
+    """Press Tab ``presses`` times; what had focus after each press (id, else href, else text)."""
+    seen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                "() => { const e = document.activeElement;"
+                " return e.id || e.getAttribute('href') || e.textContent.trim().slice(0, 40); }"
+            )
+        )
+    return seen
+
+
+def focus_ring_width(page: Page) -> float:
+    return page.evaluate("() => parseFloat(getComputedStyle(document.activeElement).outlineWidth) || 0")
+
+
+def overflows_horizontally(page: Page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+
+
+def set_up(page: Page, *, role: str, kind: str, questions: int, follow_ups: str, mode: str) -> None:
+    """Fill the set-up form and start; returns once the first question is on screen."""
+    page.get_by_label("Role").select_option(role)
+    page.get_by_label("Interview type").select_option(kind)
+    page.get_by_label("Number of questions").fill(str(questions))
+    page.get_by_label("Follow-up questions per question").select_option(label=follow_ups)
+    page.get_by_label(mode).check()
+    page.get_by_role("button", name="Start interview").click()
+    page.get_by_role("heading", name=re.compile(rf"^Question 1 of {questions}$")).wait_for(timeout=60_000)
+
+
+def drop_websockets(stack: LocalStack) -> int:
+    """Close every open WebSocket from the server side (API Gateway's DeleteConnection); returns how many."""
+    dynamodb = stack.aws_client("dynamodb")
+    management = stack.aws_client("apigatewaymanagementapi")
+    dropped = 0
+    for table in dynamodb.list_tables()["TableNames"]:
+        items = dynamodb.scan(
+            TableName=table,
+            FilterExpression="begins_with(pk, :c)",
+            ExpressionAttributeValues={":c": {"S": "CONN#"}},
+        ).get("Items", [])
+        for item in items:
+            management.delete_connection(ConnectionId=item["pk"]["S"].removeprefix("CONN#"))
+            dropped += 1
+    return dropped
+
+
+def record_websocket_frames(page: Page) -> list[str]:
+    """Every WebSocket frame the page sends (>) and receives (<), cut to 200 characters, as it happens."""
+    frames: list[str] = []
+    started = time.monotonic()
+
+    def watch(ws: WebSocket) -> None:
+        def note(arrow: str, payload: str | bytes) -> None:
+            frames.append(f"{time.monotonic() - started:7.2f} {arrow} {str(payload)[:200]}")
+
+        ws.on("framesent", lambda payload: note(">", payload))
+        ws.on("framereceived", lambda payload: note("<", payload))
+        ws.on("close", lambda _: frames.append(f"{time.monotonic() - started:7.2f} closed"))
+
+    page.on("websocket", watch)
+    return frames
+
+
+def shot(page: Page, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

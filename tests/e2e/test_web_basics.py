@@ -1,0 +1,136 @@
+"""The web app at phone width, its error messages, and its streaming bookkeeping, in Chromium."""
+
+import re
+from pathlib import Path
+
+import pytest
+from browser_steps import nameless_controls, overflows_horizontally, set_up, shot
+from playwright.sync_api import expect
+
+from local_stack.stack import LocalStack
+
+pytestmark = pytest.mark.slow
+BLOCK_FIRST_AUTOPLAY = """(() => {
+  const play = HTMLMediaElement.prototype.play;
+  let blocked = false;
+  HTMLMediaElement.prototype.play = function () {
+    if (blocked) return play.call(this);
+    blocked = true;
+    return Promise.reject(new DOMException("play() needs a user gesture", "NotAllowedError"));
+  };
+})();"""
+DENY_MICROPHONE = """navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
+
+
+def test_phone_width_resume_and_microphone_errors(browser, stack: LocalStack, artifacts: Path) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.add_init_script(DENY_MICROPHONE)
+    page.add_init_script(BLOCK_FIRST_AUTOPLAY)
+    page.goto(stack.http_url + "/")
+    page.get_by_role("heading", name="Set up your practice interview").wait_for()
+    assert not overflows_horizontally(page)
+
+    resume = page.get_by_label(re.compile("^Resume"))
+    resume.set_input_files(files=[{"name": "resume.txt", "mimeType": "text/plain", "buffer": b"Jane Doe, engineer"}])
+    expect(page.locator("#resume-status")).to_have_text("“resume.txt” is not a PDF. Choose a PDF file of your resume.")
+    big = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024)
+    resume.set_input_files(files=[{"name": "cv.pdf", "mimeType": "application/pdf", "buffer": big}])
+    expect(page.locator("#resume-status")).to_have_text("“cv.pdf” is 5.0 MB; the limit is 5 MB.")
+    fake = b"<html>not a pdf</html>"
+    resume.set_input_files(files=[{"name": "cv.pdf", "mimeType": "application/pdf", "buffer": fake}])
+    expect(page.locator("#resume-status")).to_have_text("“cv.pdf” is not a valid PDF file.")
+    page.get_by_label("Your own questions (optional)").fill("Why?")
+    page.get_by_role("button", name="Start interview").click()
+    expect(page.get_by_role("alert").filter(has_text="line 1")).to_have_text(
+        "Your question on line 1 must be 10 to 600 characters long."
+    )
+    expect(page.get_by_label("Your own questions (optional)")).to_be_focused()
+    shot(page, artifacts, "10-setup-phone-errors")
+
+    page.get_by_label("Your own questions (optional)").fill("Tell me about a time you changed your mind.")
+    set_up(
+        page, role="product_manager", kind="behavioral", questions=1, follow_ups="None", mode="Collect, then evaluate"
+    )
+    expect(page.locator("#question-text")).to_have_text("Tell me about a time you changed your mind.")
+    expect(page.get_by_text("Your browser blocked autoplay.")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Play question")).click()
+    expect(page.get_by_role("button", name=re.compile("Replay question"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Play question"))).to_be_hidden()
+    page.get_by_role("radio", name=re.compile("Speak")).check()
+    page.get_by_role("button", name=re.compile("Start answering")).click()
+    expect(page.locator(".mic-error")).to_contain_text(
+        "Allow microphone access in your browser's address bar, or type your answer instead."
+    )
+    page.get_by_role("button", name="Type my answer instead").click()
+    expect(page.get_by_label("Typed answer")).to_be_focused()
+    assert not overflows_horizontally(page)
+    assert nameless_controls(page) == []
+    shot(page, artifacts, "11-interview-phone-microphone-denied")
+
+    page.get_by_label("Typed answer").fill("I changed my mind about a launch date after reading the support tickets.")
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Finish and see report").click()
+    page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
+    assert not overflows_horizontally(page)
+    shot(page, artifacts, "12-report-phone")
+    context.close()
+
+
+def test_server_errors_are_shown_in_words(browser, stack: LocalStack) -> None:
+    page = browser.new_page()
+    page.goto(f"{stack.http_url}/#/report/{'0' * 32}")
+    expect(page.get_by_role("heading", name="The report could not be opened")).to_be_visible()
+    message = page.locator("main .error-text").inner_text()
+    assert message and "{" not in message and "Traceback" not in message
+    page.close()
+
+
+STREAM_CHECK = """async () => {
+  const { AnswerStream } = await import("/js/stream.js");
+  const sent = [];
+  const socket = { up: true, send(m) { if (this.up) sent.push(m); return this.up; } };
+  const stream = new AnswerStream(socket, "audio/webm");
+  stream.push(new Uint8Array(45000));
+  const first = sent.map((m) => [m.action, m.seq, m.content_type || null, atob(m.data).length]);
+  stream.ack({ seq: 0, next_seq: 1 });
+  socket.up = false;
+  stream.push(new Uint8Array(100));
+  stream.finish();
+  socket.up = true;
+  sent.length = 0;
+  stream.resume({ answer_id: stream.id, next_seq: 2, missing: [1] });
+  const resumed = sent.map((m) => [m.action, m.action === "end_answer" ? m.last_seq : m.seq]);
+  sent.length = 0;
+  stream.resend([2]);
+  const resent = sent.map((m) => [m.action, m.action === "end_answer" ? m.last_seq : m.seq]);
+
+  const calm = new AnswerStream(socket, "audio/ogg");
+  calm.push(new Uint8Array(30000));
+  sent.length = 0;
+  calm.finish(60000);
+  const beforeAcks = sent.length;
+  calm.ack({ seq: 1, next_seq: 2 });
+  const afterAcks = sent.map((m) => [m.action, m.last_seq]);
+  return { first, resumed, resent, unacked: stream.unacked(), id: stream.id, beforeAcks, afterAcks };
+}"""
+
+
+def test_answer_stream_resends_what_the_server_lacks(browser, stack: LocalStack) -> None:
+    page = browser.new_page()
+    page.goto(stack.http_url + "/")
+    result = page.evaluate(STREAM_CHECK)
+    assert result["first"] == [
+        ["audio_chunk", 0, "audio/webm", 20000],
+        ["audio_chunk", 1, None, 20000],
+        ["audio_chunk", 2, None, 5000],
+    ]
+    assert result["resumed"] == [["audio_chunk", 1], ["audio_chunk", 2], ["audio_chunk", 3], ["end_answer", 3]]
+    assert result["resent"] == [["audio_chunk", 2], ["end_answer", 3]]
+    assert result["unacked"] == [1, 2, 3]
+    assert result["beforeAcks"] == 0, "end_answer must wait until every chunk is acknowledged"
+    assert result["afterAcks"] == [["end_answer", 1]]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", result["id"])
+    page.close()
