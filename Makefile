@@ -30,7 +30,8 @@ validate: deps ## Validate the SAM template offline
 	.tools/bin/sam validate --lint
 
 build: deps ## Build the zip functions and the layer (the voice image needs Docker: see functions/voice/README.md)
-	.tools/bin/sam build GatewayFunction InterviewFunction SharedLayer
+	.tools/bin/sam build GatewayFunction
+	.tools/bin/sam build InterviewFunction
 
 deps: system-deps $(VENV)/.installed .tools/.installed $(VENV)/.models
 

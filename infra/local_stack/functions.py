@@ -1,0 +1,335 @@
+"""Runs the template's functions like Lambda does: warm worker processes, timeouts, errors, async retries.
+
+Each function has a pool of worker processes (:mod:`local_stack.runtime`), started on demand (a cold start)
+and reused while warm. A worker runs one invocation at a time; the pool size is the function's local
+concurrency. A worker that exceeds the function's timeout is killed and replaced, and the caller gets
+Lambda's timeout error.
+"""
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from local_stack.template import FunctionSpec
+
+log = logging.getLogger("local_stack.functions")
+
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+RUNTIME_DIR = str(Path(__file__).resolve().parent.parent)
+# Host variables a worker inherits; everything else comes from the template and the local stack.
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TMPDIR", "TERM")
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    """What the Invoke API returns: the payload and, for a failed invocation, ``function_error``."""
+
+    request_id: str
+    payload: bytes
+    function_error: str | None = None
+
+    def json(self) -> Any:
+        return json.loads(self.payload or b"null")
+
+
+def _error(request_id: str, error_type: str, message: str) -> InvocationResult:
+    body = {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"}
+    return InvocationResult(request_id, json.dumps(body).encode(), "Unhandled")
+
+
+class _Worker:
+    """One worker process and its end of the socket pair."""
+
+    def __init__(self, spec: FunctionSpec, env: Mapping[str, str]):
+        parent, child = socket.socketpair()
+        self.log_stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
+        worker_env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream}
+        worker_env["PYTHONPATH"] = os.pathsep.join([*(str(p) for p in spec.code_dirs), RUNTIME_DIR])
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack.runtime", str(child.fileno())],
+            pass_fds=[child.fileno()],
+            env=worker_env,
+            cwd=str(spec.code_dirs[0]) if spec.code_dirs[0].is_dir() else None,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        child.close()
+        self.conn = Connection(parent.detach())
+        self.conn.send(
+            {
+                "handler": spec.handler,
+                "function_name": spec.logical_id,
+                "memory_size": spec.memory_size,
+                "log_stream_name": self.log_stream,
+                "runtime_dir": RUNTIME_DIR,
+            }
+        )
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, 9)
+        self.process.wait(timeout=10)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+            self.process.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+    def exit_message(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "Runtime exited without providing a reason"
+        return f"Runtime exited with error: {'signal ' + str(-code) if code < 0 else 'exit status ' + str(code)}"
+
+
+class FunctionPool:
+    """The warm workers of one function, at most ``size`` at a time."""
+
+    def __init__(self, spec: FunctionSpec, env: Mapping[str, str], size: int, init_timeout: float):
+        self.spec = spec
+        self._env = dict(env)
+        self._size = max(1, size)
+        self._init_timeout = init_timeout
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._count = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def invoke(self, payload: bytes, *, request_id: str | None = None) -> InvocationResult:
+        """Run one invocation (blocking); waits for a free worker when all are busy."""
+        request_id = request_id or str(uuid.uuid4())
+        worker, init_error = self._acquire()
+        if worker is None:
+            return InvocationResult(request_id, init_error or b"", "Unhandled")
+        deadline_ms = int(time.time() * 1000) + self.spec.timeout * 1000
+        try:
+            worker.conn.send(
+                {
+                    "request_id": request_id,
+                    "payload": payload,
+                    "deadline_ms": deadline_ms,
+                    "invoked_arn": self.spec.arn,
+                    "trace_id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+                }
+            )
+            if not worker.conn.poll(self.spec.timeout):
+                self._discard(worker)
+                return _error(request_id, "Sandbox.Timedout", f"Task timed out after {self.spec.timeout:.2f} seconds")
+            message = worker.conn.recv()
+        except (EOFError, OSError):
+            reason = worker.exit_message()
+            self._discard(worker)
+            return _error(request_id, "Runtime.ExitError", reason)
+        self._release(worker)
+        body: bytes = message["payload"]
+        if message["kind"] == "error":
+            return InvocationResult(request_id, body, "Unhandled")
+        if len(body) > MAX_RESPONSE_BYTES:
+            return _error(
+                request_id,
+                "Function.ResponseSizeTooLarge",
+                f"Response payload size ({len(body)} bytes) exceeded the maximum ({MAX_RESPONSE_BYTES} bytes).",
+            )
+        return InvocationResult(request_id, body)
+
+    def prewarm(self) -> bytes | None:
+        """Start one worker now; returns the init error, if any."""
+        worker, init_error = self._acquire()
+        if worker is not None:
+            self._release(worker)
+        return init_error
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            busy = list(self._busy)
+            self._cond.notify_all()
+        for worker in idle:
+            worker.stop()
+        for worker in busy:
+            worker.kill()
+
+    def _acquire(self) -> tuple[_Worker | None, bytes | None]:
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None, _error("", "Runtime.Unavailable", "The local stack is stopping").payload
+                if self._idle:
+                    worker = self._idle.pop()
+                    self._busy.add(worker)
+                    return worker, None
+                if self._count < self._size:
+                    self._count += 1
+                    break
+                self._cond.wait()
+        return self._start_worker()
+
+    def _start_worker(self) -> tuple[_Worker | None, bytes | None]:
+        worker: _Worker | None = None
+        try:
+            worker = _Worker(self.spec, self._env)
+            if not worker.conn.poll(self._init_timeout):
+                message: dict[str, Any] = {
+                    "kind": "init_error",
+                    "payload": _error("", "Runtime.InitTimeout", f"Init exceeded {self._init_timeout:.0f} s").payload,
+                }
+            else:
+                message = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            reason = worker.exit_message() if worker is not None else str(exc)
+            message = {"kind": "init_error", "payload": _error("", "Runtime.ExitError", reason).payload}
+        if message["kind"] == "ready" and worker is not None:
+            with self._cond:
+                self._busy.add(worker)
+            return worker, None
+        log.error("%s failed to initialise: %s", self.spec.logical_id, message["payload"].decode(errors="replace"))
+        if worker is not None:
+            self._discard(worker)
+        else:
+            self._forget()
+        return None, message["payload"]
+
+    def _release(self, worker: _Worker) -> None:
+        with self._cond:
+            self._busy.discard(worker)
+            closed = self._closed
+            if not closed:
+                self._idle.append(worker)
+                self._cond.notify()
+        if closed:
+            worker.stop()
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._cond:
+            self._busy.discard(worker)
+        worker.kill()
+        self._forget()
+
+    def _forget(self) -> None:
+        with self._cond:
+            self._count -= 1
+            self._cond.notify()
+
+
+Destination = Callable[[str, dict[str, Any]], None]
+
+
+class FunctionRegistry:
+    """All functions of the local stack, by local name, alias or ARN; runs Event invocations with retries."""
+
+    def __init__(
+        self,
+        pools: Mapping[str, FunctionPool],
+        send_to_destination: Destination,
+        retry_delays: tuple[float, ...] = (1.0, 2.0),
+    ):
+        self.pools = dict(pools)
+        self._names: dict[str, str] = {}
+        for name, pool in self.pools.items():
+            self._names[name] = name
+            for alias in pool.spec.aliases:
+                self._names[alias] = name
+        self._send_to_destination = send_to_destination
+        self._retry_delays = retry_delays
+        self._events = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-event")
+        # Callers wait here for a worker; generous, since a waiting thread costs little and nested calls
+        # (gateway -> interview) must never starve for threads.
+        self._calls = ThreadPoolExecutor(max_workers=256, thread_name_prefix="lambda-call")
+        self._stopping = threading.Event()
+
+    def get(self, name: str) -> FunctionPool | None:
+        local = self._names.get(name)
+        return self.pools.get(local) if local else None
+
+    async def invoke(self, name: str, payload: bytes, **kwargs: Any) -> InvocationResult:
+        """Invoke ``name`` synchronously from async code (API Gateway's integrations and the Invoke API)."""
+        pool = self.get(name)
+        if pool is None:
+            raise KeyError(name)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._calls, functools.partial(pool.invoke, payload, **kwargs))
+
+    def invoke_event(self, pool: FunctionPool, payload: bytes, request_id: str) -> None:
+        """Queue an asynchronous invocation: retried on error, then sent to the on-failure destination."""
+        self._events.submit(self._run_event, pool, payload, request_id)
+
+    def _run_event(self, pool: FunctionPool, payload: bytes, request_id: str) -> None:
+        config = pool.spec.event_invoke
+        attempts = 0
+        result: InvocationResult | None = None
+        while not self._stopping.is_set():
+            attempts += 1
+            result = pool.invoke(payload, request_id=request_id)
+            if result.function_error is None or attempts > config.max_retries:
+                break
+            delay = self._retry_delays[min(attempts - 1, len(self._retry_delays) - 1)] if self._retry_delays else 0
+            log.warning("%s failed asynchronously (attempt %d); retrying", pool.spec.logical_id, attempts)
+            if self._stopping.wait(delay):
+                return
+        if result is None or self._stopping.is_set():
+            return
+        failed = result.function_error is not None
+        target = config.on_failure if failed else config.on_success
+        if target is None:
+            if failed:
+                log.error(
+                    "%s: asynchronous invocation %s failed after %d attempts",
+                    pool.spec.logical_id,
+                    request_id,
+                    attempts,
+                )
+            return
+        record = {
+            "version": "1.0",
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+            "requestContext": {
+                "requestId": request_id,
+                "functionArn": f"{pool.spec.arn}:$LATEST",
+                "condition": "RetriesExhausted" if failed else "Success",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": json.loads(payload or b"{}"),
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                **({"functionError": result.function_error} if failed else {}),
+            },
+            "responsePayload": result.json(),
+        }
+        try:
+            self._send_to_destination(target, record)
+        except Exception:
+            log.exception("Could not deliver the destination record of %s to %s", request_id, target)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._events.shutdown(wait=False, cancel_futures=True)
+        self._calls.shutdown(wait=False, cancel_futures=True)
+        threads = [threading.Thread(target=pool.close) for pool in self.pools.values()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()

@@ -1,0 +1,197 @@
+"""API Gateway REST API (Lambda proxy integration, payload format 1.0) in front of the template's function.
+
+Each HTTP request under the template's ``Api`` event paths becomes the event API Gateway would send; the
+function's answer (``statusCode``, ``headers``, ``multiValueHeaders``, ``body``, ``isBase64Encoded``) becomes
+the HTTP response. API Gateway's own answers are kept: 413 over 10 MB, 502 when the function fails or
+answers something that is not a proxy response, 504 after the 29-second integration timeout.
+"""
+
+import asyncio
+import base64
+import fnmatch
+import json
+import time
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from local_stack.cfn import ACCOUNT_ID
+from local_stack.functions import FunctionRegistry
+from local_stack.responses import read_body
+from local_stack.template import RestRoute, RestSpec
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+MAX_LAMBDA_EVENT_BYTES = 6 * 1024 * 1024
+INTEGRATION_TIMEOUT = 29.0
+API_ID = "localrest"
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def starlette_path(resource: str) -> str:
+    """``/api/{proxy+}`` -> ``/api/{proxy:path}``."""
+    return resource.replace("+}", ":path}")
+
+
+def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return bool(media_type) and any(fnmatch.fnmatch(media_type, pattern.lower()) for pattern in binary_media_types)
+
+
+def build_event(request: Request, body: bytes, route: RestRoute, spec: RestSpec, request_id: str) -> dict[str, Any]:
+    """The Lambda proxy event of ``request``, as API Gateway builds it."""
+    multi_headers: dict[str, list[str]] = {}
+    for raw_name, raw_value in request.headers.raw:
+        multi_headers.setdefault(raw_name.decode("latin-1"), []).append(raw_value.decode("latin-1"))
+    client_ip = request.client.host if request.client else "127.0.0.1"
+    multi_headers.setdefault("x-forwarded-for", [client_ip])
+    multi_headers.setdefault("x-forwarded-proto", [request.url.scheme])
+    multi_headers.setdefault("x-forwarded-port", [str(request.url.port or 80)])
+    multi_query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        multi_query.setdefault(name, []).append(value)
+    path_parameters = {k: str(v) for k, v in request.path_params.items()} or None
+    binary = is_binary(request.headers.get("content-type"), spec.binary_media_types)
+    if not body:
+        event_body = None
+    elif binary:
+        event_body = base64.b64encode(body).decode()
+    else:
+        # As API Gateway: a body whose type is not a binary media type is passed as text, bytes that are not
+        # UTF-8 included (they arrive mangled, which is the bug to find locally rather than in AWS).
+        event_body = body.decode("utf-8", errors="replace")
+    now = time.time()
+    host = request.headers.get("host", "127.0.0.1")
+    return {
+        "resource": route.path,
+        "path": request.url.path,
+        "httpMethod": request.method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()},
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
+            "resourcePath": route.path,
+            "httpMethod": request.method,
+            "extendedRequestId": request_id,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "path": f"/{spec.stage}{request.url.path}",
+            "accountId": ACCOUNT_ID,
+            "protocol": f"HTTP/{request.scope.get('http_version', '1.1')}",
+            "stage": spec.stage,
+            "domainPrefix": host.split(".")[0],
+            "requestTimeEpoch": int(now * 1000),
+            "requestId": request_id,
+            "identity": {
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "sourceIp": client_ip,
+                "principalOrgId": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": request.headers.get("user-agent"),
+                "user": None,
+            },
+            "domainName": host,
+            "apiId": API_ID,
+        },
+        "body": event_body,
+        "isBase64Encoded": binary,
+    }
+
+
+def to_response(result: Any, request_id: str) -> Response | None:
+    """The HTTP response for a proxy integration result, or None when it is malformed (API Gateway: 502)."""
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+        return None
+    body = result.get("body")
+    if body is not None and not isinstance(body, str):
+        return None
+    try:
+        content = base64.b64decode(body) if body and result.get("isBase64Encoded") else (body or "").encode()
+    except ValueError:
+        return None
+    response = Response(content=content, status_code=result["statusCode"])
+    del response.headers["content-length"]
+    headers: dict[str, list[str]] = {k: [str(v)] for k, v in (result.get("headers") or {}).items()}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers.setdefault(name, [])
+        headers[name].extend(str(v) for v in values if str(v) not in headers[name])
+    for name, values in headers.items():
+        for value in values:
+            response.headers.append(name, value)
+    response.headers["content-length"] = str(len(content))
+    response.headers["x-amzn-RequestId"] = request_id
+    return response
+
+
+def gateway_error(status: int, message: str, request_id: str) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=status, headers={"x-amzn-RequestId": request_id})
+
+
+class RestApi:
+    """The REST API's routes, bound to the functions that serve them."""
+
+    def __init__(self, spec: RestSpec, functions: FunctionRegistry):
+        self.spec = spec
+        self.functions = functions
+
+    def routes(self) -> list[Route]:
+        routes = []
+        for route in self.spec.routes:
+            methods = ALL_METHODS if route.method == "ANY" else [route.method]
+            if self.spec.cors and "OPTIONS" not in methods:
+                methods = [*methods, "OPTIONS"]
+            routes.append(Route(starlette_path(route.path), self._endpoint(route), methods=methods))
+        return routes
+
+    def _endpoint(self, route: RestRoute) -> Any:
+        async def endpoint(request: Request) -> Response:
+            return await self.handle(request, route)
+
+        return endpoint
+
+    async def handle(self, request: Request, route: RestRoute) -> Response:
+        request_id = str(uuid.uuid4())
+        if request.method == "OPTIONS" and self.spec.cors:
+            return self._preflight()
+        body = await read_body(request, MAX_REQUEST_BYTES)
+        if body is None:
+            return gateway_error(413, f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.", request_id)
+        event = json.dumps(build_event(request, body, route, self.spec, request_id)).encode()
+        if len(event) > MAX_LAMBDA_EVENT_BYTES:
+            return gateway_error(
+                413, "Request Too Long: the proxy event exceeds Lambda's 6 MB payload limit.", request_id
+            )
+        try:
+            result = await asyncio.wait_for(self.functions.invoke(route.function, event), INTEGRATION_TIMEOUT)
+        except TimeoutError:
+            return gateway_error(504, "Endpoint request timed out", request_id)
+        if result.function_error:
+            return gateway_error(502, "Internal server error", request_id)
+        try:
+            response = to_response(result.json(), request_id)
+        except ValueError:
+            response = None
+        return response or gateway_error(502, "Internal server error", request_id)
+
+    def _preflight(self) -> Response:
+        cors = self.spec.cors
+        assert cors is not None
+        headers = {"Access-Control-Allow-Origin": cors.allow_origin}
+        if cors.allow_methods:
+            headers["Access-Control-Allow-Methods"] = cors.allow_methods
+        if cors.allow_headers:
+            headers["Access-Control-Allow-Headers"] = cors.allow_headers
+        if cors.max_age:
+            headers["Access-Control-Max-Age"] = cors.max_age
+        return Response(status_code=200, headers=headers)
