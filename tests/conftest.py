@@ -1,6 +1,7 @@
 """Test-wide settings: no real AWS, no X-Ray, and moto stores built from template.yaml."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,40 @@ def aws_tables():
         yield
     aws.client.cache_clear()
     aws.resource.cache_clear()
+
+
+PROBES = Path(__file__).parent / "integration" / "handlers"
+
+
+def _probe(logical_id: str, handler: str, **options: object):
+    """A test-only function (tests/integration/handlers/probe.py) that misbehaves on purpose."""
+    from local_stack.template import FunctionSpec
+
+    return FunctionSpec(logical_id=logical_id, handler=f"probe.{handler}", code_dirs=(PROBES,), **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """One local stack for every test that needs it, on a free loopback port, with test-only functions beside
+    the template's own (the gateway's asynchronous settings are the template's)."""
+    from local_stack.stack import LocalStack
+    from local_stack.template import Template
+
+    gateway = Template.load().stack_spec().functions["GatewayFunction"]
+    os.environ["HOST_ONLY_SETTING"] = "must not leak into functions"
+    extra = [
+        _probe("Describe", "describe", timeout=5, memory_size=256, environment={"TABLE_NAME": "probe-table"}),
+        _probe("Crash", "crash", event_invoke=gateway.event_invoke),
+        _probe("Sleep", "sleep", timeout=1),
+        _probe("Exit", "exit_process"),
+    ]
+    with LocalStack(
+        port=0,
+        prewarm=True,
+        extra_functions=extra,
+        concurrency={"Describe": 2},
+        ttl_sweep_seconds=0.5,
+        async_retry_delays=(0.2, 0.2),
+    ) as running:
+        yield running
+    del os.environ["HOST_ONLY_SETTING"]

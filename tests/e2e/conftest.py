@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from browser_steps import SpokenAnswer
 
-from local_stack.stack import LocalStack
-
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 SPOKEN_ANSWER = (
@@ -44,13 +42,7 @@ def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> SpokenAnswer:
         return SpokenAnswer(wav, audio.getnframes() / audio.getframerate())
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(port=0, prewarm=True) as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(answer_wav: SpokenAnswer) -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium (`make test` installs it)")
