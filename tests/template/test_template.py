@@ -120,6 +120,36 @@ def test_sam_build_puts_the_gateway_and_the_shared_layer_in_place(
     assert (build / "SharedLayer" / "python" / "pydantic").is_dir(), "the layer's requirements were not installed"
 
 
+ZIP_LIMIT = 250 * 1024 * 1024  # Lambda: function code plus layers, unzipped
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def test_sam_build_of_the_interview_function_fits_a_zip_function(
+    sam: Path, tools_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The evaluator's NumPy model and its weights, plus the shared layer, stay under Lambda's 250 MB."""
+    build = tmp_path / "build"
+    options = ["--template", str(TEMPLATE), "--build-dir", str(build), "--cache-dir", str(tmp_path / "cache")]
+    result = subprocess.run(
+        [str(sam), "build", "InterviewFunction", *options],
+        cwd=tmp_path,
+        env=tools_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    function = build / "InterviewFunction"
+    assert (function / "interview" / "data" / "questions" / "behavioral.yaml").is_file()
+    assert (function / "all_minilm_l6_v2" / "model.zip").is_file(), "the embedding weights were not installed"
+    assert not (function / "torch").exists() and not (function / "huggingface_hub").exists()
+    assert _size(function) + _size(build / "SharedLayer") < ZIP_LIMIT
+
+
 # ---------------------------------------------------------------------- the template as written
 
 
