@@ -5,6 +5,10 @@ exactly which chunks to resend. Every few seconds of audio, the finished stretch
 asynchronous invocation and pushed back as partial transcripts; at the end only the tail after the last committed
 word is transcribed, which keeps the wait after a long answer short. All long work runs in asynchronous
 invocations of this function (``jobs``) and reports through ``@connections``.
+
+Finishing an answer is idempotent (:mod:`gateway.idempotency`, keyed by the answer id): a repeated ``end_answer`` or
+``text_answer``, or Lambda's retry of a job, replays the first result to the client instead of recording the answer
+twice, and the interview moves on only if it has not already (:func:`_continue`).
 """
 
 import base64
@@ -12,15 +16,15 @@ import binascii
 import os
 from typing import Any
 
-from gateway import downstream, orchestration
+from gateway import downstream, idempotency, orchestration
 from gateway.push import send
 from practice_shared import errors
 from practice_shared.config import get_settings
 from practice_shared.invoke import send_event
-from practice_shared.models.api import AnswerResult, NextQuestion, SubmitAnswerPayload
-from practice_shared.models.voice import TranscribeRequest, WordTiming
+from practice_shared.models.api import AnswerResult, NextQuestion, SessionView, SubmitAnswerPayload
+from practice_shared.models.voice import TranscribeRequest, Transcription, WordTiming
 from practice_shared.models.ws import MAX_CHUNK_BYTES, AudioChunk, EndAnswer, TextAnswer
-from practice_shared.observability import logger
+from practice_shared.observability import count_error, logger
 from practice_shared.store import audio as audio_store
 from practice_shared.store import streams
 from practice_shared.store.streams import Stream
@@ -29,6 +33,12 @@ PARTIAL_EVERY_CHUNKS = 4
 COMMIT_GUARD_SECONDS = 1.0
 COMMIT_GAP_SECONDS = 0.25
 EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/wav": "wav"}
+UNEXPECTED = "Recording your answer failed; please try again."
+
+
+class JobFailed(RuntimeError):
+    """A job failed unexpectedly: the invocation fails, so Lambda retries it and then keeps it in the on-failure
+    queue (an error the dispatcher would turn into an answer nobody reads must not end the job quietly)."""
 
 
 def _self_invoke(action: str, payload: dict[str, Any]) -> None:
@@ -121,7 +131,8 @@ def end_answer(connection_id: str, user_id: str, session_id: str, message: EndAn
     if missing:
         send(connection_id, {"type": "resend", "answer_id": message.answer_id, "missing": missing})
         return
-    if not streams.set_status(stream, "finishing", allowed_from=("streaming", "failed")):
+    # "done" too: the client did not get the result (it reconnected), so the job replays it.
+    if not streams.set_status(stream, "finishing", allowed_from=("streaming", "failed", "done")):
         logger.info("end_answer for an answer already finishing", extra={"answer_id": message.answer_id})
         return
     _self_invoke(
@@ -167,19 +178,23 @@ def partial_transcript(payload: dict[str, Any]) -> None:
         return
     key = f"{_chunk_key(stream, 0).rsplit('/', 1)[0]}/partial.{EXTENSIONS.get(stream.content_type, 'webm')}"
     audio_store.write(key, _assemble(stream, payload["upto"]), stream.content_type)
-    result = orchestration.transcribe_metered(
-        stream.user_id,
-        TranscribeRequest(
-            audio_key=key,
-            language=_language(stream.user_id, stream.session_id),
-            start_seconds=stream.committed_until,
-            prior_words=stream.committed_words,
-        ),
-    )
+    try:
+        result = orchestration.transcribe_metered(
+            stream.user_id,
+            TranscribeRequest(
+                audio_key=key,
+                language=_language(stream.user_id, stream.session_id),
+                start_seconds=stream.committed_until,
+                prior_words=stream.committed_words,
+            ),
+        )
+    except errors.AppError as exc:  # a partial transcript is a courtesy: the final one is what counts
+        logger.warning("Partial transcription failed", extra={"answer_id": stream.answer_id, "code": exc.code})
+        return
     new_words = [w for w in result.words if w.start >= stream.committed_until]
-    settled = _settled(new_words, result.duration_seconds)
-    if settled and streams.commit_words(stream, settled[-1].end, settled):
-        stream = stream.model_copy(update={"committed_until": settled[-1].end})
+    settled, until = _settled(new_words, result.duration_seconds)
+    if settled and streams.commit_words(stream, until, settled):
+        logger.info("Partial transcript committed", extra={"answer_id": stream.answer_id, "until": until})
     send(
         payload["connection_id"],
         {
@@ -191,14 +206,19 @@ def partial_transcript(payload: dict[str, Any]) -> None:
     )
 
 
-def _settled(words: list[WordTiming], duration: float) -> list[WordTiming]:
-    """Words that will not change when more audio arrives: up to the last pause well before the end."""
+def _settled(words: list[WordTiming], duration: float) -> tuple[list[WordTiming], float]:
+    """Words that will not change when more audio arrives: those before the last pause well before the end.
+
+    Returns them with the point to continue from: the middle of that pause, away from both neighbouring words.
+    """
     limit = duration - COMMIT_GUARD_SECONDS
     cut = 0
     for i in range(1, len(words)):
         if words[i].start - words[i - 1].end >= COMMIT_GAP_SECONDS and words[i - 1].end <= limit:
             cut = i
-    return words[:cut]
+    if cut == 0:
+        return [], 0.0
+    return words[:cut], round((words[cut - 1].end + words[cut].start) / 2, 3)
 
 
 def finish_answer(payload: dict[str, Any]) -> None:
@@ -206,88 +226,140 @@ def finish_answer(payload: dict[str, Any]) -> None:
     connection_id, answer_id = payload["connection_id"], payload["answer_id"]
     user_id, session_id = payload["user_id"], payload["session_id"]
     stream = streams.get(session_id, answer_id)
-    if stream is None:
+    if stream is None or stream.user_id != user_id:
         return
+    extension = EXTENSIONS.get(stream.content_type, "webm")
+    request = _answer_request(
+        payload, audio_key=f"{audio_store.answer_prefix(user_id, session_id)}{answer_id}.{extension}"
+    )
+    request["last_seq"] = payload["last_seq"]
     try:
-        key = (
-            f"{audio_store.answer_prefix(user_id, session_id)}{answer_id}.{EXTENSIONS.get(stream.content_type, 'webm')}"
-        )
-        if not audio_store.exists(key):
-            audio_store.write(key, _assemble(stream, payload["last_seq"] + 1), stream.content_type)
-        send(connection_id, {"type": "progress", "answer_id": answer_id, "stage": "received"})
-        send(connection_id, {"type": "progress", "answer_id": answer_id, "stage": "transcribing"})
-        transcription = orchestration.transcribe_metered(
-            stream.user_id,
-            TranscribeRequest(
-                audio_key=key,
-                language=_language(user_id, session_id),
-                start_seconds=stream.committed_until,
-                prior_words=stream.committed_words,
-            ),
-        )
-        send(
-            connection_id,
-            {"type": "transcript", "answer_id": answer_id, "transcription": transcription.model_dump(mode="json")},
-        )
-        if transcription.no_speech:
-            raise errors.Unprocessable(
-                "No speech was detected in the recording. Check your microphone and try again.", code="no_speech"
-            )
-        _record(
-            connection_id,
-            SubmitAnswerPayload(
-                user_id=user_id,
-                session_id=session_id,
-                text=transcription.text,
-                source="audio",
-                audio_key=key,
-                transcription_confidence=transcription.confidence,
-                delivery=transcription.delivery,
-                client_answer_id=answer_id,
-            ),
-        )
-        streams.set_status(stream, "done", allowed_from=("finishing",))
+        result = idempotency.run_once(_record_voice_answer, request)
+        if not request.get("ran") and result.transcription is not None:  # a replay: push the transcript again
+            send(connection_id, _transcript_event(answer_id, result.transcription))
+        _push_result(connection_id, user_id, session_id, result)
+        streams.set_status(stream, "done", allowed_from=("finishing", "failed"))
     except errors.AppError as exc:
         streams.set_status(stream, "failed", allowed_from=("finishing",))
         push_error(connection_id, exc, answer_id)
+    except Exception as exc:
+        streams.set_status(stream, "failed", allowed_from=("finishing",))
+        push_error(connection_id, errors.DownstreamError(UNEXPECTED), answer_id)
+        raise JobFailed(f"finish_answer failed for answer {answer_id}") from exc
 
 
 def finish_text_answer(payload: dict[str, Any]) -> None:
     """Job: record and evaluate a typed answer, push the results."""
+    request = _answer_request(payload, text=payload["text"])
     try:
-        _record(
-            payload["connection_id"],
-            SubmitAnswerPayload(
-                user_id=payload["user_id"],
-                session_id=payload["session_id"],
-                text=payload["text"],
-                client_answer_id=payload["answer_id"],
-            ),
-        )
+        result = idempotency.run_once(_record_text_answer, request)
+        _push_result(payload["connection_id"], payload["user_id"], payload["session_id"], result)
     except errors.AppError as exc:
         push_error(payload["connection_id"], exc, payload["answer_id"])
+    except Exception as exc:
+        push_error(payload["connection_id"], errors.DownstreamError(UNEXPECTED), payload["answer_id"])
+        raise JobFailed(f"finish_text_answer failed for answer {payload['answer_id']}") from exc
 
 
-def _record(connection_id: str, answer: SubmitAnswerPayload) -> None:
-    """Submit the answer to the interview function, push its result and what to answer next."""
+def _answer_request(payload: dict[str, Any], text: str | None = None, audio_key: str | None = None) -> dict[str, Any]:
+    """The idempotent work's input: the key fields of :mod:`gateway.idempotency` and where to report."""
+    return {
+        "user_id": payload["user_id"],
+        "session_id": payload["session_id"],
+        "client_answer_id": payload["answer_id"],
+        "text": text,
+        "audio_key": audio_key,
+        "audio_base64": None,
+        "connection_id": payload["connection_id"],
+    }
+
+
+def _record_voice_answer(request: dict[str, Any]) -> AnswerResult:
+    """Idempotent work of a streamed answer: assemble, transcribe the rest, record and evaluate."""
+    request["ran"] = True  # tells the caller this was not a replay (the dict is the one it passed)
+    connection_id, answer_id, key = request["connection_id"], request["client_answer_id"], request["audio_key"]
+    user_id, session_id = request["user_id"], request["session_id"]
+    stream = streams.get(session_id, answer_id)
+    if stream is None:
+        raise errors.NotFound("No audio was received for this answer; send its chunks first.")
+    if not audio_store.exists(key):
+        audio_store.write(key, _assemble(stream, request["last_seq"] + 1), stream.content_type)
+    send(connection_id, {"type": "progress", "answer_id": answer_id, "stage": "received"})
+    send(connection_id, {"type": "progress", "answer_id": answer_id, "stage": "transcribing"})
+    transcription = orchestration.transcribe_metered(
+        stream.user_id,
+        TranscribeRequest(
+            audio_key=key,
+            language=_language(user_id, session_id),
+            start_seconds=stream.committed_until,
+            prior_words=stream.committed_words,
+        ),
+    )
+    send(connection_id, _transcript_event(answer_id, transcription))
+    if transcription.no_speech:
+        raise errors.Unprocessable(
+            "No speech was detected in the recording. Check your microphone and try again.", code="no_speech"
+        )
+    answer = SubmitAnswerPayload(
+        user_id=user_id,
+        session_id=session_id,
+        text=transcription.text,
+        source="audio",
+        audio_key=key,
+        transcription_confidence=transcription.confidence,
+        delivery=transcription.delivery,
+        client_answer_id=answer_id,
+    )
+    return _submit(connection_id, answer).model_copy(update={"transcription": transcription})
+
+
+def _record_text_answer(request: dict[str, Any]) -> AnswerResult:
+    """Idempotent work of a typed answer: record and evaluate it."""
+    answer = SubmitAnswerPayload(
+        user_id=request["user_id"],
+        session_id=request["session_id"],
+        text=request["text"],
+        client_answer_id=request["client_answer_id"],
+    )
+    return _submit(request["connection_id"], answer)
+
+
+def _transcript_event(answer_id: str, transcription: Transcription) -> dict[str, Any]:
+    return {"type": "transcript", "answer_id": answer_id, "transcription": transcription.model_dump(mode="json")}
+
+
+def _submit(connection_id: str, answer: SubmitAnswerPayload) -> AnswerResult:
+    """Submit the answer to the interview function (which evaluates it)."""
     send(connection_id, {"type": "progress", "answer_id": answer.client_answer_id, "stage": "evaluating"})
-    result = AnswerResult.model_validate(downstream.interview("submit_answer", answer.model_dump(mode="json")))
+    return AnswerResult.model_validate(downstream.interview("submit_answer", answer.model_dump(mode="json")))
+
+
+def _push_result(connection_id: str, user_id: str, session_id: str, result: AnswerResult) -> None:
+    """Push an answer's result, then what to answer next."""
+    answer_id = result.answer.answer_id
     send(
         connection_id,
         {
             "type": "answer_result",
-            "answer_id": answer.client_answer_id,
+            "answer_id": answer_id,
             "result": result.model_dump(mode="json", exclude={"transcription"}),
         },
     )
-    send(connection_id, {"type": "progress", "answer_id": answer.client_answer_id, "stage": "speaking"})
-    if result.follow_up is not None:
-        send(
-            connection_id,
-            {"type": "question", "question": orchestration.with_audio(result.follow_up).model_dump(mode="json")},
-        )
-        return
-    advance(connection_id, answer.user_id, answer.session_id)
+    send(connection_id, {"type": "progress", "answer_id": answer_id, "stage": "speaking"})
+    _continue(connection_id, user_id, session_id, result)
+
+
+def _continue(connection_id: str, user_id: str, session_id: str, result: AnswerResult) -> None:
+    """After an answer: its follow-up, else the next question. A replayed answer never moves the interview twice:
+    when the session has already moved past the answered question, the question it is at now is pushed instead."""
+    view = SessionView.model_validate(orchestration.session_action("get_session", user_id, session_id))
+    current = view.question
+    if current is None:
+        send(connection_id, {"type": "interview_complete", "session_id": session_id})
+    elif current.index == result.answer.question_index and not current.is_follow_up:
+        advance(connection_id, user_id, session_id)
+    else:
+        send(connection_id, {"type": "question", "question": orchestration.with_audio(current).model_dump(mode="json")})
 
 
 def advance(connection_id: str, user_id: str, session_id: str) -> None:
@@ -304,6 +376,8 @@ def advance(connection_id: str, user_id: str, session_id: str) -> None:
 def push_error(connection_id: str, exc: errors.AppError, answer_id: str | None = None) -> None:
     """Push a refusal or failure as an ``error`` event; 5xx failures are retryable."""
     event = {"type": "error", **exc.to_dict()["error"], "retryable": exc.status >= 500}
+    if exc.status >= 500:
+        count_error()
     if answer_id:
         event["answer_id"] = answer_id
     send(connection_id, event)

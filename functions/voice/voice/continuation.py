@@ -1,0 +1,51 @@
+"""Transcripts of answers streamed over the WebSocket, continued from the words already transcribed.
+
+While a candidate speaks, the gateway has the finished stretches of speech transcribed and keeps those words.
+At the end only the audio after them is transcribed, and the result covers the whole answer: the earlier words,
+the new ones (shifted to the answer's timeline), confidence and delivery analytics over all of them.
+"""
+
+import numpy as np
+from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+from practice_shared.models.voice import Transcription, WordTiming
+from voice import delivery, stt
+from voice.audio import SAMPLE_RATE
+
+# A tail holding only the last syllable of a committed word, or a breath, must not be decoded: Whisper turns such
+# fragments into invented words. Speech shorter than this is not a new word.
+TAIL_VAD = VadOptions(min_speech_duration_ms=250)
+
+
+def transcribe_after(
+    samples: np.ndarray,
+    start_seconds: float,
+    prior_words: list[WordTiming],
+    language: str | None = None,
+    keep_fillers: bool = True,
+) -> Transcription:
+    """Transcribe ``samples`` from ``start_seconds`` on and merge the result with ``prior_words``."""
+    if start_seconds <= 0 and not prior_words:
+        return stt.transcribe(samples, language=language, keep_fillers=keep_fillers)
+    rest = samples[int(start_seconds * SAMPLE_RATE) :]
+    if get_speech_timestamps(rest, TAIL_VAD):
+        tail = stt.transcribe(rest, language=language, keep_fillers=keep_fillers)
+    else:
+        tail = stt.transcribe(np.zeros(0, dtype=np.float32), language=language, keep_fillers=keep_fillers)
+    shifted = [
+        w.model_copy(update={"start": round(w.start + start_seconds, 2), "end": round(w.end + start_seconds, 2)})
+        for w in tail.words
+    ]
+    words = [*prior_words, *shifted]
+    duration = len(samples) / SAMPLE_RATE
+    earlier = " ".join(w.word for w in prior_words)
+    return tail.model_copy(
+        update={
+            "text": " ".join(part for part in (earlier, tail.text) if part),
+            "no_speech": not words,
+            "words": words,
+            "confidence": round(stt.confidence(words), 4),
+            "duration_seconds": round(duration, 3),
+            "delivery": delivery.analyze(words, duration),
+        }
+    )

@@ -1,0 +1,231 @@
+"""Whole interviews on the local stack, through the real gateway, interview and voice functions.
+
+Spoken answers are real speech made with espeak-ng, transcribed by the real Whisper model. Over REST they are
+uploaded to S3 with the presigned POST the API hands out; over the WebSocket they are streamed in chunks.
+"""
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from audio_samples import convert, espeak
+from websockets.sync.client import ClientConnection, connect
+
+from local_stack.stack import LocalStack
+
+ANSWER = (
+    "In my last role I owned the checkout service. Customers were charged twice when the mobile app retried, "
+    "so I added an idempotency key and stored each result. Duplicate charges dropped to zero within a week."
+)
+CHUNK_BYTES = 4000
+
+
+@pytest.fixture(scope="module")
+def spoken_ogg() -> bytes:
+    return convert(espeak(ANSWER), "ogg")
+
+
+@pytest.fixture(scope="module")
+def spoken_webm() -> bytes:
+    return convert(espeak(ANSWER), "webm")
+
+
+@pytest.fixture
+def api(stack: LocalStack) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {stack.dev_token(f'flow-{uuid.uuid4().hex[:8]}')}"}
+    with httpx.Client(base_url=stack.api_url, headers=headers, timeout=120) as client:
+        yield client
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def create(api: httpx.Client, **settings: Any) -> str:
+    body = {"role": "backend_engineer", "level": "mid", "interview_type": "behavioral", "num_questions": 2, **settings}
+    return ok(api.post("/sessions", json=body), 201)["session"]["session_id"]
+
+
+def upload(api: httpx.Client, session_id: str, audio: bytes, content_type: str) -> str:
+    grant = ok(api.post(f"/sessions/{session_id}/audio-upload", json={"content_type": content_type}))
+    posted = httpx.post(grant["url"], data=grant["fields"], files={"file": ("answer", audio, content_type)})
+    assert posted.status_code in (200, 201, 204), posted.text
+    return grant["audio_key"]
+
+
+def test_rest_interview_with_uploaded_voice_answers_in_evaluate_mode(api: httpx.Client, spoken_webm: bytes):
+    session_id = create(api, mode="evaluate", max_follow_ups=0)
+    started = ok(api.post(f"/sessions/{session_id}/start"))
+    question = started["question"]
+    assert question["audio"]["audio_url"] and httpx.get(question["audio"]["audio_url"]).status_code == 200
+
+    for index in range(2):
+        key = upload(api, session_id, spoken_webm, "audio/webm")
+        result = ok(api.post(f"/sessions/{session_id}/submit-answer", json={"audio_key": key}))
+        transcript = result["transcription"]["text"].lower()
+        assert "idempotency" in transcript or "checkout" in transcript
+        assert result["transcription"]["delivery"]["words_per_minute"] > 60
+        assert result["evaluation"]["criteria"] and result["feedback"]["improved_answer_outline"]
+        nxt = ok(api.post(f"/sessions/{session_id}/next-question"))
+        assert nxt["done"] is (index == 1)
+
+    ended = ok(api.post(f"/sessions/{session_id}/end"))
+    report = ended["report"]
+    assert report["answered"] == 2 and report["overall"] is not None and report["delivery_summary"]
+    assert ended["summary_audio"]["audio_url"]
+    recorded = [q["audio_url"] for q in report["questions"]]
+    assert all(recorded) and httpx.get(recorded[0]).content == spoken_webm
+
+
+def test_rest_interview_in_collect_mode_evaluates_at_the_end(api: httpx.Client, spoken_ogg: bytes):
+    session_id = create(api, mode="collect")
+    ok(api.post(f"/sessions/{session_id}/start"))
+    inline = base64.b64encode(spoken_ogg).decode()
+    spoken = ok(
+        api.post(f"/sessions/{session_id}/submit-answer", json={"audio_base64": inline, "content_type": "audio/ogg"})
+    )
+    assert spoken["evaluation"] is None and spoken["answer"]["source"] == "audio"
+    ok(api.post(f"/sessions/{session_id}/next-question"))
+    typed = ok(api.post(f"/sessions/{session_id}/submit-answer", json={"text": ANSWER}))
+    assert typed["evaluation"] is None
+    evaluated = ok(api.post(f"/sessions/{session_id}/evaluate-all"))["answers"]
+    assert [a["evaluation"] is not None for a in evaluated] == [True, True]
+    report = ok(api.post(f"/sessions/{session_id}/end"))["report"]
+    assert report["answered"] == 2 and all(q["overall"] for q in report["questions"])
+
+
+# ---------------------------------------------------------------------------------------------- WebSocket
+
+
+class Socket:
+    """A WebSocket client that keeps every event it receives, and waits for the ones a test needs."""
+
+    def __init__(self, stack: LocalStack, token: str):
+        self.connection: ClientConnection = connect(f"{stack.ws_url}?token={token}", open_timeout=10)
+        self.events: list[dict[str, Any]] = []
+
+    def send(self, **message: Any) -> None:
+        self.connection.send(json.dumps(message))
+
+    def wait_for(self, kind: str, timeout: float = 120, **match: Any) -> dict[str, Any]:
+        for event in self.events:
+            if event["type"] == kind and all(event.get(k) == v for k, v in match.items()):
+                self.events.remove(event)
+                return event
+        while True:
+            event = json.loads(self.connection.recv(timeout=timeout))
+            assert event["type"] != "error" or kind == "error", event
+            if event["type"] == kind and all(event.get(k) == v for k, v in match.items()):
+                return event
+            self.events.append(event)
+
+    def stream(self, answer_id: str, audio: bytes, content_type: str, seqs: range | None = None) -> int:
+        chunks = [audio[i : i + CHUNK_BYTES] for i in range(0, len(audio), CHUNK_BYTES)]
+        for seq in seqs or range(len(chunks)):
+            data = base64.b64encode(chunks[seq]).decode()
+            self.send(action="audio_chunk", answer_id=answer_id, seq=seq, data=data, content_type=content_type)
+            self.wait_for("ack", answer_id=answer_id, seq=seq)
+        return len(chunks) - 1
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _ws_session(stack: LocalStack, mode: str) -> tuple[httpx.Client, Socket, str]:
+    token = stack.dev_token(f"ws-{uuid.uuid4().hex[:8]}")
+    api = httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+    session_id = create(api, mode=mode, max_follow_ups=0)
+    ok(api.post(f"/sessions/{session_id}/start"))
+    socket = Socket(stack, token)
+    socket.send(action="join", session_id=session_id)
+    joined = socket.wait_for("joined")
+    assert joined["question"]["index"] == 0 and joined["state"] == "active"
+    return api, socket, session_id
+
+
+@pytest.mark.parametrize("mode", ["evaluate", "collect"])
+def test_websocket_interview_with_streamed_voice_answers(stack: LocalStack, spoken_ogg: bytes, mode: str):
+    api, socket, session_id = _ws_session(stack, mode)
+    try:
+        first = uuid.uuid4().hex
+        last = socket.stream(first, spoken_ogg, "audio/ogg")
+        socket.send(action="end_answer", answer_id=first, last_seq=last)
+        for stage in ("received", "transcribing", "evaluating"):
+            socket.wait_for("progress", answer_id=first, stage=stage)
+        transcript = socket.wait_for("transcript", answer_id=first)["transcription"]
+        assert "idempotency" in transcript["text"].lower() or "checkout" in transcript["text"].lower()
+        result = socket.wait_for("answer_result", answer_id=first)["result"]
+        assert (result["evaluation"] is not None) is (mode == "evaluate")
+        question = socket.wait_for("question")["question"]
+        assert question["index"] == 1 and question["audio"]["audio_url"]
+
+        second = uuid.uuid4().hex
+        socket.send(action="text_answer", answer_id=second, text=ANSWER)
+        socket.wait_for("answer_result", answer_id=second)
+        socket.wait_for("interview_complete", session_id=session_id)
+    finally:
+        socket.close()
+    report = ok(api.post(f"/sessions/{session_id}/end"))["report"]
+    assert report["answered"] == 2 and report["overall"] is not None
+    assert report["questions"][0]["audio_url"]
+
+
+def test_partial_transcripts_arrive_while_speaking(stack: LocalStack):
+    long_answer = convert(espeak(" ".join([ANSWER] * 3)), "ogg")
+    _, socket, _ = _ws_session(stack, "collect")
+    try:
+        answer_id = uuid.uuid4().hex
+        last = socket.stream(answer_id, long_answer, "audio/ogg")
+        partial = socket.wait_for("partial_transcript", answer_id=answer_id)
+        assert partial["text"].strip()
+        socket.send(action="end_answer", answer_id=answer_id, last_seq=last)
+        final = socket.wait_for("transcript", answer_id=answer_id)["transcription"]
+        assert final["text"].lower().count("checkout") >= 2
+    finally:
+        socket.close()
+
+
+def test_a_reconnect_in_the_middle_of_an_answer_loses_nothing(stack: LocalStack, spoken_ogg: bytes):
+    api, socket, session_id = _ws_session(stack, "evaluate")
+    answer_id = uuid.uuid4().hex
+    chunks = -(-len(spoken_ogg) // CHUNK_BYTES)
+    half = chunks // 2
+    socket.stream(answer_id, spoken_ogg, "audio/ogg", range(half))
+    socket.close()  # the connection drops mid-answer
+
+    socket = Socket(stack, api.headers["Authorization"].removeprefix("Bearer "))
+    try:
+        socket.send(action="join", session_id=session_id, answer_id=answer_id)
+        resume = socket.wait_for("joined")["resume"]
+        assert resume == {"answer_id": answer_id, "next_seq": half, "missing": [], "status": "streaming"}
+        socket.stream(answer_id, spoken_ogg, "audio/ogg", range(resume["next_seq"], chunks))
+        socket.send(action="end_answer", answer_id=answer_id, last_seq=chunks - 1)
+        transcript = socket.wait_for("transcript", answer_id=answer_id)["transcription"]["text"].lower()
+        assert "checkout" in transcript and ("zero" in transcript or "week" in transcript)
+        socket.wait_for("answer_result", answer_id=answer_id)
+    finally:
+        socket.close()
+
+
+def test_missing_chunks_are_asked_for_and_duplicates_ignored(stack: LocalStack, spoken_ogg: bytes):
+    _, socket, _ = _ws_session(stack, "collect")
+    try:
+        answer_id = uuid.uuid4().hex
+        chunks = -(-len(spoken_ogg) // CHUNK_BYTES)
+        socket.stream(answer_id, spoken_ogg, "audio/ogg", range(0, chunks, 2))  # every other chunk
+        socket.send(action="end_answer", answer_id=answer_id, last_seq=chunks - 1)
+        missing = socket.wait_for("resend", answer_id=answer_id)["missing"]
+        assert missing == list(range(1, chunks, 2))
+        socket.stream(answer_id, spoken_ogg, "audio/ogg", range(0, 1))  # a duplicate
+        socket.send(action="end_answer", answer_id=answer_id, last_seq=chunks - 1)
+        assert socket.wait_for("resend", answer_id=answer_id)["missing"] == missing
+        socket.stream(answer_id, spoken_ogg, "audio/ogg", range(1, chunks, 2))
+        socket.send(action="end_answer", answer_id=answer_id, last_seq=chunks - 1)
+        assert "checkout" in socket.wait_for("transcript", answer_id=answer_id)["transcription"]["text"].lower()
+    finally:
+        socket.close()

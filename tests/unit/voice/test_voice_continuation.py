@@ -1,0 +1,42 @@
+"""Continuing a streamed answer's transcript from the words already transcribed (real base model)."""
+
+import numpy as np
+import pytest
+import voice_samples as samples
+
+from voice import audio, continuation, stt
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_continued_transcript_covers_the_whole_answer(base_model, long_wav: bytes) -> None:
+    speech = audio.decode(long_wav)
+    whole = stt.transcribe(speech, language="en")
+    # What a partial transcription would have committed: the words of the first 12 seconds.
+    head = stt.transcribe(speech[: 12 * audio.SAMPLE_RATE], language="en")
+    committed = [w for w in head.words if w.end <= 10.0]
+    start = committed[-1].end
+
+    result = continuation.transcribe_after(speech, start, committed, language="en")
+
+    assert result.words[: len(committed)] == committed
+    assert all(w.start >= start for w in result.words[len(committed) :])
+    assert [w.start for w in result.words] == sorted(w.start for w in result.words)
+    assert samples.wer(samples.LONG, result.text) <= samples.wer(samples.LONG, whole.text) + 0.05, result.text
+    assert result.duration_seconds == pytest.approx(whole.duration_seconds)
+    assert abs(result.delivery.word_count - whole.delivery.word_count) <= 2
+    assert result.confidence == pytest.approx(stt.confidence(result.words), abs=1e-4)
+
+
+def test_without_earlier_words_it_is_a_plain_transcription(base_model, answer_wav: bytes) -> None:
+    speech = audio.decode(answer_wav)
+    assert continuation.transcribe_after(speech, 0.0, [], language="en").text == stt.transcribe(speech, "en").text
+
+
+def test_silence_after_the_committed_words_adds_nothing(base_model, answer_wav: bytes) -> None:
+    speech = audio.decode(answer_wav)
+    head = stt.transcribe(speech, language="en")
+    padded = np.concatenate([speech, np.zeros(3 * audio.SAMPLE_RATE, dtype=np.float32)])
+    result = continuation.transcribe_after(padded, head.words[-1].end + 0.05, head.words, language="en")
+    assert result.words == head.words and not result.no_speech
+    assert result.duration_seconds == pytest.approx(len(padded) / audio.SAMPLE_RATE, abs=0.01)
