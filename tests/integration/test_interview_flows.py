@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from audio_samples import convert, espeak
+from voice_samples import convert, espeak
 from websockets.sync.client import ClientConnection, connect
 
 from local_stack.stack import LocalStack

@@ -26,7 +26,7 @@ def test_functions_get_the_template_environment_resolved_to_local_names() -> Non
     voice = spec.functions["VoiceFunction"]
     assert voice.package_type == "Image" and voice.handler == "voice.handler.lambda_handler"
     assert voice.code_dirs == (ROOT / "functions" / "voice", ROOT / "layers" / "shared")
-    assert voice.environment["WHISPER_CACHE_DIR"] == "/tmp/whisper-models"
+    assert voice.environment["WHISPER_MODEL"] == "base" and "WHISPER_CACHE_DIR" not in voice.environment
 
 
 def test_stores_routes_and_queues_come_from_the_template() -> None:
@@ -40,10 +40,23 @@ def test_stores_routes_and_queues_come_from_the_template() -> None:
     assert {r["Filter"]["Prefix"] for r in bucket.lifecycle_rules} >= {"answers/", "tts/", "streams/"}
     (queue,) = spec.queues
     assert queue.attributes["SqsManagedSseEnabled"] == "true"
-    assert spec.rest is not None and {r.path for r in spec.rest.routes} == {"/api", "/api/{proxy+}"}
+    assert spec.rest is not None
+    guarded = {r.path: r.authorizer for r in spec.rest.routes}
+    assert guarded == {
+        "/api": "CognitoAuthorizer",
+        "/api/{proxy+}": "CognitoAuthorizer",
+        "/api/health": None,
+        "/api/openapi.json": None,
+        "/api/docs": None,
+    }
+    assert spec.rest.unauthorized.status == 401 and '"unauthorized"' in spec.rest.unauthorized.body
     assert "audio/*" in spec.rest.binary_media_types
     assert spec.websocket is not None and spec.websocket.body_path == ("action",)
     assert all(route.function == "GatewayFunction" for route in spec.websocket.routes.values())
+    connect = spec.websocket.routes["$connect"].authorizer
+    assert connect is not None and connect.function == "AuthorizerFunction"
+    assert connect.identity_sources == (("querystring", "token"),)
+    assert [key for key, route in spec.websocket.routes.items() if route.authorizer] == ["$connect"]
 
 
 def test_parameter_overrides_are_checked_and_applied() -> None:

@@ -279,7 +279,7 @@ def test_functions_are_configured_as_specified(transformed: dict[str, Any]) -> N
     endpoint = sub_text(env["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"])
     assert endpoint == "https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
     assert {"LLM_ENGINE", "BEDROCK_MODEL_ID"} <= set(interview["Environment"]["Variables"])
-    assert {"WHISPER_MODEL", "TTS_ENGINE", "WHISPER_CACHE_DIR"} <= set(voice["Environment"]["Variables"])
+    assert {"WHISPER_MODEL", "TTS_ENGINE"} <= set(voice["Environment"]["Variables"])
 
 
 def test_gateway_retries_async_work_twice_then_dead_letters(transformed: dict[str, Any]) -> None:
@@ -365,7 +365,9 @@ def test_websocket_routes_all_reach_the_gateway(transformed: dict[str, Any]) -> 
     assert set(resources["WebSocketDeployment"]["DependsOn"]) == set(routes)
     stage = resources["WebSocketStage"]["Properties"]
     assert stage["StageName"] == {"Ref": "Stage"} and stage["DeploymentId"] == {"Ref": "WebSocketDeployment"}
-    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    parameters = transformed["Parameters"]
+    for setting in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
+        assert parameters[stage["DefaultRouteSettings"][setting]["Ref"]]["Default"] > 0
 
 
 def test_rest_api_proxies_api_paths_to_the_gateway(transformed: dict[str, Any]) -> None:
@@ -381,10 +383,12 @@ def test_rest_api_proxies_api_paths_to_the_gateway(transformed: dict[str, Any]) 
     stage = resources["RestApiStage"]["Properties"]
     assert stage["StageName"] == {"Ref": "Stage"} and stage["TracingEnabled"] is True
     (throttling,) = stage["MethodSettings"]
-    assert throttling["ThrottlingRateLimit"] > 0 and throttling["ThrottlingBurstLimit"] > 0
+    for setting in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
+        assert transformed["Parameters"][throttling[setting]["Ref"]]["Default"] > 0
     permissions = [
         r["Properties"]
         for r in resources.values()
         if r["Type"] == "AWS::Lambda::Permission" and r["Properties"]["FunctionName"] == {"Ref": "GatewayFunction"}
     ]
-    assert len(permissions) == 3  # /api, /api/{proxy+}, and the WebSocket API
+    # /api, /api/{proxy+}, the public /api/health, /api/openapi.json and /api/docs, and the WebSocket API
+    assert len(permissions) == 6

@@ -1,0 +1,134 @@
+"""Audio conversion with PyAV: any common format to 16 kHz mono float32 for Whisper, and PCM to Ogg/Opus or MP3.
+
+Decoding accepts WAV, WebM/Opus, Ogg/Opus, MP3, M4A/AAC and FLAC (anything FFmpeg demuxes that has an audio
+stream). Size and duration limits come from the settings; a truncated file yields the audio decoded before the
+damage, and input with no decodable audio is refused with a message the user can act on.
+"""
+
+import io
+from fractions import Fraction
+
+import av
+import numpy as np
+from av.error import FFmpegError
+
+from practice_shared.config import get_settings
+from practice_shared.errors import BadRequest, PayloadTooLarge, UnsupportedMedia
+
+SAMPLE_RATE = 16_000
+_UNSUPPORTED = "The file is not audio in a supported format (WAV, WebM, Ogg, MP3, M4A/AAC or FLAC), or it is damaged."
+
+# Output encodings for synthesized speech: (container, codec, sample rate, bit rate, codec options, MIME type,
+# extension). Opus in its speech ("voip") mode at the lowest complexity encodes 5 s of speech in ~12 ms instead of
+# ~34 ms, into a smaller file that Whisper transcribes as well; LAME's quality 7 halves the MP3 encoding time.
+_ENCODINGS = {
+    "ogg": ("ogg", "libopus", 24_000, 32_000, {"application": "voip", "compression_level": "0"}, "audio/ogg", "ogg"),
+    "mp3": ("mp3", "libmp3lame", 22_050, 48_000, {"compression_level": "7"}, "audio/mpeg", "mp3"),
+}
+
+
+def content_type(fmt: str) -> str:
+    """The MIME type of synthesized audio in ``fmt`` ("ogg" or "mp3")."""
+    return _ENCODINGS[fmt][5]
+
+
+def extension(fmt: str) -> str:
+    """The file extension of synthesized audio in ``fmt``."""
+    return _ENCODINGS[fmt][6]
+
+
+def duration_seconds(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """The duration of ``samples`` at ``sample_rate``."""
+    return len(samples) / sample_rate
+
+
+def check_size(size: int) -> None:
+    """Refuse empty input (400) and input over settings.max_audio_bytes (413)."""
+    if size == 0:
+        raise BadRequest("The audio is empty.")
+    limit = get_settings().max_audio_bytes
+    if size > limit:
+        raise PayloadTooLarge(f"The audio is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB.")
+
+
+def decode(data: bytes, max_seconds: float | None = None) -> np.ndarray:
+    """Decode ``data`` to 16 kHz mono float32 samples in [-1, 1].
+
+    Raises ``BadRequest`` (empty), ``PayloadTooLarge`` (over the byte or ``max_seconds`` limit, default
+    settings.max_audio_seconds) or ``UnsupportedMedia`` (not audio, or nothing decodable).
+    """
+    check_size(len(data))
+    limit_seconds = float(max_seconds if max_seconds is not None else get_settings().max_audio_seconds)
+    try:
+        container = av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
+    except (FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise UnsupportedMedia(_UNSUPPORTED) from exc
+    with container:
+        if not container.streams.audio:
+            raise UnsupportedMedia(_UNSUPPORTED)
+        stream = container.streams.audio[0]
+        declared = _declared_seconds(container, stream)
+        if declared is not None and declared > limit_seconds + 1:
+            raise _too_long(declared, limit_seconds)
+        samples = _decode_stream(container, stream, limit_seconds)
+    if samples.size == 0:
+        raise UnsupportedMedia("The audio could not be decoded: the file is damaged or contains no sound.")
+    return samples
+
+
+def _declared_seconds(container: av.container.InputContainer, stream: av.AudioStream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def _too_long(seconds: float, limit: float) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The audio lasts more than {seconds:.0f} s; the limit is {limit:.0f} s.")
+
+
+def _decode_stream(container: av.container.InputContainer, stream: av.AudioStream, limit_seconds: float) -> np.ndarray:
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    limit = int(limit_seconds * SAMPLE_RATE)
+    chunks: list[np.ndarray] = []
+    total = 0
+    try:
+        for frame in container.decode(stream):
+            frame.pts = None  # let the resampler number frames itself: damaged timestamps must not stop it
+            for out in resampler.resample(frame):
+                chunk = out.to_ndarray().reshape(-1)
+                chunks.append(chunk)
+                total += chunk.size
+            if total > limit:
+                raise _too_long(total / SAMPLE_RATE, limit_seconds)
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray().reshape(-1))
+    except FFmpegError as exc:
+        if not chunks:  # nothing before the damage: refuse; otherwise keep what decoded (a truncated upload)
+            raise UnsupportedMedia("The audio could not be decoded: the file is damaged.") from exc
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
+
+
+def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
+    """Encode mono PCM (int16 or float32 in [-1, 1]) at ``sample_rate`` as ``fmt``: "ogg" (Opus) or "mp3"."""
+    container_format, codec, out_rate, bit_rate, options, _, _ = _ENCODINGS[fmt]
+    pcm = np.asarray(samples)
+    if pcm.dtype != np.int16:
+        pcm = (np.clip(pcm.astype(np.float32), -1.0, 1.0) * 32767).astype(np.int16)
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container_format) as out:
+        stream = out.add_stream(codec, rate=out_rate, layout="mono")
+        stream.bit_rate = bit_rate
+        stream.codec_context.options = options
+        resampler = av.AudioResampler(format=stream.codec_context.format, layout="mono", rate=out_rate)
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = sample_rate
+        frame.time_base = Fraction(1, sample_rate)
+        frame.pts = 0
+        for resampled in [*resampler.resample(frame), *resampler.resample(None)]:
+            out.mux(stream.encode(resampled))
+        out.mux(stream.encode(None))
+    return buffer.getvalue()

@@ -1,0 +1,102 @@
+"""Real test audio made at test time: espeak-ng speech, converted to the formats browsers and phones upload."""
+
+import io
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+import av
+import jiwer
+import numpy as np
+
+ANSWER = "My manager asked me to estimate the work, so I broke it into smaller tasks."
+FILLERS = "Um, well, we had, uh, three engineers and, um, a very tight deadline."
+SPANISH = "Me gusta trabajar en equipo porque aprendo mucho de mis compañeros."
+GERMAN = "Ich arbeite gern im Team, weil ich viel von meinen Kollegen lerne."
+LONG_SENTENCES = [
+    "The biggest challenge was keeping the system online while we moved the data.",
+    "I prefer to give feedback in private and to praise people in public.",
+    "My manager asked me to estimate the work, so I broke it into smaller tasks.",
+    "The project taught me to communicate risks before they become problems.",
+    "We wrote a small tool that copied records in batches and compared checksums.",
+    "When a teammate disagreed with my design, I asked him to write down his concerns.",
+    "In the end we combined both ideas and shipped the feature two weeks early.",
+    "I usually start by reproducing the bug and writing a failing test.",
+    "If I could do it again, I would involve the security team much earlier.",
+]
+LONG = " ".join(LONG_SENTENCES)
+
+# format -> (container, codec, sample rate); ogg_vorbis and flac are made by sox instead, a second encoder.
+_PYAV_FORMATS = {
+    "webm": ("webm", "libopus", 48_000),
+    "ogg": ("ogg", "libopus", 48_000),
+    "mp3": ("mp3", "libmp3lame", 22_050),
+    "m4a": ("ipod", "aac", 22_050),
+}
+_SOX_FORMATS = {"ogg_vorbis": "ogg", "flac": "flac"}
+FORMATS = (*_PYAV_FORMATS, *_SOX_FORMATS, "wav")
+
+
+def espeak(text: str, voice: str = "en-us", speed: int = 160) -> bytes:
+    """WAV bytes of ``text`` spoken by espeak-ng (22.05 kHz mono)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True)
+        return path.read_bytes()
+
+
+def convert(wav: bytes, fmt: str) -> bytes:
+    """``wav`` re-encoded as ``fmt`` (one of FORMATS)."""
+    if fmt == "wav":
+        return wav
+    if fmt in _SOX_FORMATS:
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = Path(tmp) / "in.wav", Path(tmp) / f"out.{_SOX_FORMATS[fmt]}"
+            src.write_bytes(wav)
+            subprocess.run(["sox", str(src), str(dst)], check=True)
+            return dst.read_bytes()
+    container, codec, rate = _PYAV_FORMATS[fmt]
+    out_buffer = io.BytesIO()
+    with av.open(io.BytesIO(wav)) as source, av.open(out_buffer, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        for frame in source.decode(audio=0):
+            frame.pts = None
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return out_buffer.getvalue()
+
+
+def pcm_wav(samples: np.ndarray, rate: int = 16_000) -> bytes:
+    """A 16-bit mono WAV of float ``samples`` in [-1, 1]."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
+def silence(seconds: float) -> bytes:
+    """A WAV of digital silence."""
+    return pcm_wav(np.zeros(int(seconds * 16_000), dtype=np.float32))
+
+
+def white_noise(seconds: float, level: float = 0.3) -> bytes:
+    """A WAV of white noise (fixed seed)."""
+    return pcm_wav(np.random.default_rng(7).normal(0, level, int(seconds * 16_000)).astype(np.float32))
+
+
+def wav_seconds(wav: bytes) -> float:
+    """The duration of WAV bytes."""
+    with wave.open(io.BytesIO(wav)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+normalize = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip()])
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate ignoring case and punctuation."""
+    return jiwer.wer(normalize(reference), normalize(hypothesis) or "<empty>")
