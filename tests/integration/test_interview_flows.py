@@ -106,7 +106,8 @@ class Socket:
     """A WebSocket client that keeps every event it receives, and waits for the ones a test needs."""
 
     def __init__(self, stack: LocalStack, token: str):
-        self.connection: ClientConnection = connect(f"{stack.ws_url}?token={token}", open_timeout=10)
+        self._opened = connect(f"{stack.ws_url}?token={token}", open_timeout=10)
+        self.connection: ClientConnection = self._opened.__enter__()
         self.events: list[dict[str, Any]] = []
 
     def send(self, **message: Any) -> None:
@@ -133,7 +134,7 @@ class Socket:
         return len(chunks) - 1
 
     def close(self) -> None:
-        self.connection.close()
+        self._opened.__exit__(None, None, None)
 
 
 def _ws_session(stack: LocalStack, mode: str) -> tuple[httpx.Client, Socket, str]:
