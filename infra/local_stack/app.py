@@ -1,4 +1,4 @@
-"""The local stack's single ASGI app: REST API, WebSocket API, Lambda Invoke API, /health and the web client."""
+"""The local stack's ASGI app: REST API, WebSocket API, Lambda Invoke API, sign-in, /health and the web client."""
 
 import asyncio
 import json
@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from local_stack.auth import DevIdentityProvider
 from local_stack.functions import FunctionRegistry
 from local_stack.lambda_api import LambdaApi
 from local_stack.rest import RestApi, build_event, starlette_path, to_response
@@ -110,10 +111,13 @@ def build_app(
     functions: FunctionRegistry,
     websocket_api: WebSocketApi | None,
     web_dir: Path | None,
+    identity: DevIdentityProvider | None = None,
 ) -> Starlette:
     routes: list[BaseRoute] = [Route("/health", Health(spec, functions).endpoint, methods=["GET"])]
+    if identity is not None:
+        routes += identity.routes()
     if spec.rest:
-        routes += RestApi(spec.rest, functions).routes()
+        routes += RestApi(spec.rest, functions, identity.verifier() if identity else None).routes()
     if websocket_api:
         routes += websocket_api.routes()
     routes += LambdaApi(functions).routes()

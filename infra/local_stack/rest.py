@@ -4,6 +4,11 @@ Each HTTP request under the template's ``Api`` event paths becomes the event API
 function's answer (``statusCode``, ``headers``, ``multiValueHeaders``, ``body``, ``isBase64Encoded``) becomes
 the HTTP response. API Gateway's own answers are kept: 413 over 10 MB, 502 when the function fails or
 answers something that is not a proxy response, 504 after the 29-second integration timeout.
+
+Routes guarded by a Cognito authorizer in the template need ``Authorization: Bearer <ID token>``; the token is
+verified with :class:`practice_shared.auth.TokenVerifier` (the code the WebSocket authorizer runs) against the local
+development issuer, its claims reach the function in ``requestContext.authorizer.claims`` as API Gateway passes
+them (strings), and a missing or invalid token gets the template's ``UNAUTHORIZED`` gateway response.
 """
 
 import asyncio
@@ -22,6 +27,8 @@ from local_stack.cfn import ACCOUNT_ID
 from local_stack.functions import FunctionRegistry
 from local_stack.responses import read_body
 from local_stack.template import RestRoute, RestSpec
+from practice_shared.auth import TokenVerifier, bearer_token
+from practice_shared.errors import AppError
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 MAX_LAMBDA_EVENT_BYTES = 6 * 1024 * 1024
@@ -40,8 +47,15 @@ def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> 
     return bool(media_type) and any(fnmatch.fnmatch(media_type, pattern.lower()) for pattern in binary_media_types)
 
 
-def build_event(request: Request, body: bytes, route: RestRoute, spec: RestSpec, request_id: str) -> dict[str, Any]:
-    """The Lambda proxy event of ``request``, as API Gateway builds it."""
+def build_event(
+    request: Request,
+    body: bytes,
+    route: RestRoute,
+    spec: RestSpec,
+    request_id: str,
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The Lambda proxy event of ``request``, as API Gateway builds it (``authorizer``: what the authorizer adds)."""
     multi_headers: dict[str, list[str]] = {}
     for raw_name, raw_value in request.headers.raw:
         multi_headers.setdefault(raw_name.decode("latin-1"), []).append(raw_value.decode("latin-1"))
@@ -103,6 +117,7 @@ def build_event(request: Request, body: bytes, route: RestRoute, spec: RestSpec,
             },
             "domainName": host,
             "apiId": API_ID,
+            **({"authorizer": authorizer} if authorizer else {}),
         },
         "body": event_body,
         "isBase64Encoded": binary,
@@ -138,16 +153,33 @@ def gateway_error(status: int, message: str, request_id: str) -> JSONResponse:
     return JSONResponse({"message": message}, status_code=status, headers={"x-amzn-RequestId": request_id})
 
 
+def _specificity(route: RestRoute) -> tuple[bool, int, int]:
+    """Sort key: API Gateway prefers literal paths to ``{param}`` paths, and those to greedy ``{proxy+}`` ones."""
+    return "+}" in route.path, route.path.count("{"), -route.path.count("/")
+
+
+def _claim_text(value: Any) -> str:
+    """A claim as API Gateway's Cognito authorizer passes it: always a string, lists comma-separated."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 class RestApi:
     """The REST API's routes, bound to the functions that serve them."""
 
-    def __init__(self, spec: RestSpec, functions: FunctionRegistry):
+    def __init__(self, spec: RestSpec, functions: FunctionRegistry, verifier: TokenVerifier | None = None):
+        if verifier is None and any(route.authorizer for route in spec.routes):
+            raise ValueError("Routes with a Cognito authorizer need a token verifier.")
         self.spec = spec
         self.functions = functions
+        self.verifier = verifier
 
     def routes(self) -> list[Route]:
         routes = []
-        for route in self.spec.routes:
+        for route in sorted(self.spec.routes, key=_specificity):
             methods = ALL_METHODS if route.method == "ANY" else [route.method]
             if self.spec.cors and "OPTIONS" not in methods:
                 methods = [*methods, "OPTIONS"]
@@ -167,7 +199,13 @@ class RestApi:
         body = await read_body(request, MAX_REQUEST_BYTES)
         if body is None:
             return gateway_error(413, f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.", request_id)
-        event = json.dumps(build_event(request, body, route, self.spec, request_id)).encode()
+        authorizer = None
+        if route.authorizer:
+            outcome = await self._authorize(request, request_id)
+            if isinstance(outcome, Response):
+                return outcome
+            authorizer = outcome
+        event = json.dumps(build_event(request, body, route, self.spec, request_id, authorizer)).encode()
         if len(event) > MAX_LAMBDA_EVENT_BYTES:
             return gateway_error(
                 413, "Request Too Long: the proxy event exceeds Lambda's 6 MB payload limit.", request_id
@@ -183,6 +221,32 @@ class RestApi:
         except ValueError:
             response = None
         return response or gateway_error(502, "Internal server error", request_id)
+
+    # ------------------------------------------------------------------ the Cognito authorizer
+    async def _authorize(self, request: Request, request_id: str) -> dict[str, Any] | Response:
+        """The verified claims, shaped as API Gateway passes them, or the response refusing the request."""
+        assert self.verifier is not None
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None:
+            return self._unauthorized(request_id)
+        try:
+            # In a thread: the verifier may fetch the JWKS from this very server.
+            claims = await asyncio.to_thread(self.verifier.claims, token)
+        except AppError as exc:
+            if exc.status == 401:
+                return self._unauthorized(request_id)
+            return gateway_error(500, "Internal server error", request_id)
+        return {"claims": {name: _claim_text(value) for name, value in claims.items()}}
+
+    def _unauthorized(self, request_id: str) -> Response:
+        refusal = self.spec.unauthorized
+        headers = {
+            **refusal.headers,
+            "content-type": "application/json",
+            "x-amzn-RequestId": request_id,
+            "x-amzn-ErrorType": "UnauthorizedException",
+        }
+        return Response(refusal.body, status_code=refusal.status, headers=headers)
 
     def _preflight(self) -> Response:
         cors = self.spec.cors

@@ -5,6 +5,8 @@
 
 Port 0 picks a free port. ``extra_functions`` adds functions that are not in the template (tests use it for
 functions that misbehave on purpose); they get the same runtime environment as the template's functions.
+Sign-in: ``stack.dev_token("ada")`` is an ID token the REST and WebSocket authorizers accept (see
+:mod:`local_stack.auth`).
 """
 
 import logging
@@ -23,6 +25,7 @@ import uvicorn
 
 from local_stack import aws
 from local_stack.app import build_app
+from local_stack.auth import DevIdentityProvider
 from local_stack.cfn import REGION, TemplateError
 from local_stack.functions import INHERITED_ENV, RUNTIME_DIR, FunctionPool, FunctionRegistry
 from local_stack.resources import create_resources
@@ -74,6 +77,7 @@ class LocalStack:
         self.functions: FunctionRegistry | None = None
         self.sweeper: aws.TtlSweeper | None = None
         self.websocket: WebSocketApi | None = None
+        self.identity: DevIdentityProvider | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -115,7 +119,14 @@ class LocalStack:
             "lambda": self.lambda_url,
             "moto (DynamoDB, S3, SQS)": self.moto_url,
             "health": f"{self.http_url}/health",
+            "sign-in (dev tokens)": f"{self.http_url}/auth/dev-token",
         }
+
+    def dev_token(self, username: str, groups: Sequence[str] = ()) -> str:
+        """An ID token for ``username`` (in ``groups``) that this stack's authorizers accept."""
+        if self.identity is None:
+            raise RuntimeError("The local stack is not running.")
+        return self.identity.issue(username, tuple(groups))
 
     def aws_client(self, service: str) -> Any:
         """A boto3 client for the emulated ``service`` (moto), or for ``lambda``/``apigatewaymanagementapi`` here."""
@@ -143,6 +154,7 @@ class LocalStack:
         try:
             sock.bind(("127.0.0.1", self._requested_port))
             self.port = sock.getsockname()[1]
+            self.identity = DevIdentityProvider(self.http_url)
             self.moto = aws.MotoServer(RUNTIME_DIR)
             self.spec = Template.load(self.template, self.parameters).stack_spec(moto_url=self.moto.url)
             create_resources(self.moto.client, self.spec)
@@ -154,7 +166,7 @@ class LocalStack:
                     idle_timeout=self.idle_timeout,
                     max_connection_seconds=self.max_connection_seconds,
                 )
-            app = build_app(self.spec, self.functions, self.websocket, self.web_dir)
+            app = build_app(self.spec, self.functions, self.websocket, self.web_dir, self.identity)
             config = uvicorn.Config(
                 app,
                 ws=ApiGatewayWebSocketProtocol,
@@ -210,6 +222,8 @@ class LocalStack:
             "AWS_ENDPOINT_URL_LAMBDA": self.lambda_url,
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": self.connections_url,
         }
+        if self.identity is not None:
+            provided.update(self.identity.environment())
         pools: dict[str, FunctionPool] = {}
         for function in (*spec.functions.values(), *self.extra_functions):
             missing = [name for name in function.unresolved_env if name not in provided]

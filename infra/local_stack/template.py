@@ -88,11 +88,24 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class RestRoute:
-    """One ``Api`` event of a function: a resource path (``/api/{proxy+}``) and a method (``ANY``)."""
+    """One ``Api`` event of a function: a resource path (``/api/{proxy+}``) and a method (``ANY``).
+
+    ``authorizer`` names the Cognito authorizer guarding it (the API's default unless the event says ``NONE``).
+    """
 
     path: str
     method: str
     function: str
+    authorizer: str | None = None
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """A response API Gateway sends itself (the template's ``GatewayResponses``), e.g. for a refused token."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = '{"message":"Unauthorized"}'
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,15 @@ class RestSpec:
     routes: tuple[RestRoute, ...]
     binary_media_types: tuple[str, ...] = ()
     cors: CorsSpec | None = None
+    unauthorized: GatewayResponse = field(default_factory=lambda: GatewayResponse(401))
+
+
+@dataclass(frozen=True)
+class WebSocketAuthorizer:
+    """A Lambda REQUEST authorizer; ``identity_sources`` are ``(location, name)``, like ``("querystring", "token")``."""
+
+    function: str
+    identity_sources: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +140,7 @@ class WebSocketRoute:
     route_key: str
     function: str
     two_way: bool = False
+    authorizer: WebSocketAuthorizer | None = None
 
 
 @dataclass(frozen=True)
@@ -445,23 +468,32 @@ def _queue(lid: str, resource: Mapping[str, Any], resolver: Resolver) -> QueueSp
 
 
 def _rest(resources: Mapping[str, Any], resolver: Resolver) -> RestSpec | None:
-    routes: list[RestRoute] = []
+    events: list[tuple[str, dict[str, Any]]] = []
     api_ids: set[str] = set()
     for lid, resource in _of_type(resources, "AWS::Serverless::Function"):
         for event in resource.get("Properties", {}).get("Events", {}).values():
             if event.get("Type") != "Api":
                 continue
-            props = event["Properties"]
-            routes.append(RestRoute(path=props["Path"], method=props["Method"].upper(), function=lid))
-            api_id = props.get("RestApiId", {})
+            events.append((lid, event["Properties"]))
+            api_id = event["Properties"].get("RestApiId", {})
             if isinstance(api_id, dict) and "Ref" in api_id:
                 api_ids.add(api_id["Ref"])
-    if not routes:
+    if not events:
         return None
     if len(api_ids) > 1:
         raise TemplateError(f"The local stack serves one REST API; the template has {sorted(api_ids)}.")
     api = resources[api_ids.pop()]["Properties"] if api_ids else {"StageName": "Prod"}
-    props = resolver.resolve(api)
+    # Auth is read as written: its user pool ARN only exists in AWS; locally the dev identity provider stands in.
+    props = resolver.resolve({k: v for k, v in api.items() if k != "Auth"})
+    routes = tuple(
+        RestRoute(
+            path=event["Path"],
+            method=event["Method"].upper(),
+            function=lid,
+            authorizer=_rest_authorizer(api.get("Auth") or {}, event),
+        )
+        for lid, event in events
+    )
     cors_props = props.get("Cors")
     cors = None
     if isinstance(cors_props, str):
@@ -479,9 +511,34 @@ def _rest(resources: Mapping[str, Any], resolver: Resolver) -> RestSpec | None:
         )
     return RestSpec(
         stage=str(props.get("StageName", "Prod")),
-        routes=tuple(routes),
+        routes=routes,
         binary_media_types=tuple(t.replace("~1", "/") for t in props.get("BinaryMediaTypes", [])),
         cors=cors,
+        unauthorized=_gateway_response(props.get("GatewayResponses", {}).get("UNAUTHORIZED"), 401),
+    )
+
+
+def _rest_authorizer(auth: Mapping[str, Any], event: Mapping[str, Any]) -> str | None:
+    """The Cognito authorizer guarding an ``Api`` event: its own ``Auth.Authorizer``, else the API's default."""
+    name = (event.get("Auth") or {}).get("Authorizer", auth.get("DefaultAuthorizer"))
+    if name in (None, "NONE"):
+        return None
+    authorizer = (auth.get("Authorizers") or {}).get(name)
+    if not isinstance(authorizer, dict) or "UserPoolArn" not in authorizer:
+        raise TemplateError(f"Authorizer '{name}': the local stack emulates Cognito user pool authorizers only.")
+    return str(name)
+
+
+def _gateway_response(config: Mapping[str, Any] | None, status: int) -> GatewayResponse:
+    """A ``GatewayResponses`` entry with its static headers and JSON template (API Gateway's default otherwise)."""
+    if not config:
+        return GatewayResponse(status)
+    headers = (config.get("ResponseParameters") or {}).get("Headers") or {}
+    body = (config.get("ResponseTemplates") or {}).get("application/json")
+    return GatewayResponse(
+        status=int(config.get("StatusCode", status)),
+        headers={name: str(value).strip("'") for name, value in headers.items()},
+        **({"body": str(body)} if body else {}),
     )
 
 
@@ -514,6 +571,9 @@ def _websocket(resources: Mapping[str, Any], resolver: Resolver) -> WebSocketSpe
         for _, r in of_api("AWS::ApiGatewayV2::RouteResponse")
         if isinstance(r["Properties"].get("RouteId"), dict)
     }
+    authorizers = {
+        lid: _ws_authorizer(lid, a["Properties"], resolver) for lid, a in of_api("AWS::ApiGatewayV2::Authorizer")
+    }
     routes: dict[str, WebSocketRoute] = {}
     for lid, route in of_api("AWS::ApiGatewayV2::Route"):
         props = route["Properties"]
@@ -522,10 +582,17 @@ def _websocket(resources: Mapping[str, Any], resolver: Resolver) -> WebSocketSpe
         if integration not in integrations:
             raise TemplateError(f"{lid}: target '{target}' is not an integration of this API.")
         key = props["RouteKey"]
+        authorizer = None
+        if props.get("AuthorizationType") == "CUSTOM":
+            authorizer_id = (props.get("AuthorizerId") or {}).get("Ref")
+            if key != "$connect" or authorizer_id not in authorizers:
+                raise TemplateError(f"{lid}: a CUSTOM route must be $connect with an AuthorizerId of this API.")
+            authorizer = authorizers[authorizer_id]
         routes[key] = WebSocketRoute(
             route_key=key,
             function=integrations[integration],
             two_way=lid in two_way or "RouteResponseSelectionExpression" in props,
+            authorizer=authorizer,
         )
     stages = [str(resolver.resolve(r["Properties"]["StageName"])) for _, r in of_api("AWS::ApiGatewayV2::Stage")]
     return WebSocketSpec(
@@ -533,3 +600,19 @@ def _websocket(resources: Mapping[str, Any], resolver: Resolver) -> WebSocketSpe
         route_selection_expression=api["Properties"]["RouteSelectionExpression"],
         routes=routes,
     )
+
+
+def _ws_authorizer(lid: str, props: Mapping[str, Any], resolver: Resolver) -> WebSocketAuthorizer:
+    """A WebSocket API's Lambda REQUEST authorizer: its function and where the identity comes from."""
+    if props.get("AuthorizerType") != "REQUEST":
+        raise TemplateError(f"{lid}: only REQUEST authorizers exist for WebSocket APIs.")
+    match = re.search(r":function:([^/:]+)", str(resolver.resolve(props["AuthorizerUri"])))
+    if not match:
+        raise TemplateError(f"{lid}: the authorizer must be a Lambda function.")
+    sources = []
+    for source in props.get("IdentitySource") or []:
+        parts = str(source).split(".", 3)
+        if len(parts) != 4 or parts[:2] != ["route", "request"] or parts[2] not in ("querystring", "header"):
+            raise TemplateError(f"{lid}: identity source '{source}' is not supported locally.")
+        sources.append((parts[2], parts[3]))
+    return WebSocketAuthorizer(function=match.group(1), identity_sources=tuple(sources))

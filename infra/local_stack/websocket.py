@@ -6,11 +6,17 @@ the handshake with that status). Each message is routed by the template's route 
 as API Gateway does. A function's answer reaches the client only on routes with a route response; functions
 push messages through ``POST /ws/@connections/{id}`` instead. Frame and message limits are enforced by
 :mod:`local_stack.ws_protocol`; idle (10 min) and total (2 h) connection limits here.
+
+A ``$connect`` route with a Lambda REQUEST authorizer runs it first: a missing identity source refuses the
+handshake with 401 without calling it, a failure with the message "Unauthorized" answers 401, a policy that does not
+allow ``execute-api:Invoke`` on the ``$connect`` method ARN answers 403, any other failure 500. An allowed
+connection's ``principalId`` and context appear in ``requestContext.authorizer`` of every later event.
 """
 
 import asyncio
 import base64
 import contextlib
+import fnmatch
 import json
 import os
 import time
@@ -24,10 +30,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from local_stack.cfn import ACCOUNT_ID, REGION
 from local_stack.functions import FunctionRegistry, InvocationResult
 from local_stack.responses import aws_error, read_body
+from local_stack.template import WebSocketAuthorizer, WebSocketSpec
 from local_stack.template import WebSocketRoute as RouteSpec
-from local_stack.template import WebSocketSpec
 
 MAX_MESSAGE_BYTES = 128 * 1024
 IDLE_TIMEOUT = 600.0
@@ -55,6 +62,7 @@ class Connection:
     last_active_at: float = field(default_factory=time.time)
     closed: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    authorizer: dict[str, Any] | None = None
 
 
 def new_connection_id() -> str:
@@ -108,6 +116,7 @@ class WebSocketApi:
             "domainName": conn.domain_name,
             "connectionId": conn.id,
             "apiId": API_ID,
+            **({"authorizer": conn.authorizer} if conn.authorizer else {}),
             **extra,
         }
 
@@ -181,6 +190,11 @@ class WebSocketApi:
 
         subprotocol = None
         if "$connect" in self.spec.routes:
+            authorizer = self.spec.routes["$connect"].authorizer
+            refusal = await self._authorize(conn, authorizer, query) if authorizer else None
+            if refusal is not None:
+                await websocket.send_denial_response(refusal)
+                return
             result = await self._invoke(self.spec.routes["$connect"], self.connect_event(conn, query))
             status, body, subprotocol = self._connect_outcome(result)
             if not 200 <= status < 300:
@@ -229,6 +243,47 @@ class WebSocketApi:
         headers = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
         body = answer.get("body") if isinstance(answer.get("body"), str) else json.dumps({"message": "Forbidden"})
         return int(answer["statusCode"]), body, headers.get("sec-websocket-protocol")
+
+    # ------------------------------------------------------------------ the $connect authorizer
+    def method_arn(self) -> str:
+        return f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{API_ID}/{self.spec.stage}/$connect"
+
+    async def _authorize(
+        self, conn: Connection, authorizer: WebSocketAuthorizer, query: dict[str, list[str]]
+    ) -> Response | None:
+        """Run the REQUEST authorizer; None when it allows the connection (then ``conn.authorizer`` is set)."""
+        headers = {name.lower(): values for name, values in conn.headers.items()}
+        for location, name in authorizer.identity_sources:
+            values = query.get(name) if location == "querystring" else headers.get(name.lower())
+            if not values or not values[-1]:
+                return _refusal(401, "Unauthorized")
+        event = {
+            "type": "REQUEST",
+            "methodArn": self.method_arn(),
+            **{k: v for k, v in self.connect_event(conn, query).items() if k != "isBase64Encoded"},
+            "stageVariables": {},
+        }
+        started = time.monotonic()
+        result = await self._invoke(RouteSpec("$connect", authorizer.function), event)
+        if result is None:
+            return _refusal(500, "Internal server error")
+        try:
+            answer = result.json()
+        except ValueError:
+            answer = None
+        if result.function_error:
+            unauthorized = isinstance(answer, dict) and answer.get("errorMessage") == "Unauthorized"
+            return _refusal(401, "Unauthorized") if unauthorized else _refusal(500, "Internal server error")
+        if not isinstance(answer, dict) or not isinstance(answer.get("principalId"), str):
+            return _refusal(500, "Internal server error")
+        if not _allows(answer.get("policyDocument"), self.method_arn()):
+            return _refusal(403, "Forbidden")
+        context = answer.get("context") or {}
+        if not isinstance(context, dict) or not all(isinstance(v, str | int | float | bool) for v in context.values()):
+            return _refusal(500, "Internal server error")
+        latency = int((time.monotonic() - started) * 1000)
+        conn.authorizer = {**context, "principalId": answer["principalId"], "integrationLatency": latency}
+        return None
 
     async def _on_message(self, conn: Connection, data: str | bytes) -> None:
         route_key = self.select_route(data)
@@ -315,3 +370,30 @@ class WebSocketApi:
         if not await self.send(conn, data):
             return aws_error(410, "GoneException", f"Connection {connection_id} is gone.")
         return Response(status_code=200)
+
+
+def _refusal(status: int, message: str) -> Response:
+    return Response(json.dumps({"message": message}), status_code=status, media_type="application/json")
+
+
+def _allows(policy: Any, method_arn: str) -> bool:
+    """Whether an IAM policy allows ``execute-api:Invoke`` on ``method_arn`` (an explicit Deny wins)."""
+    if not isinstance(policy, dict):
+        return False
+    statements = policy.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else statements or []
+    allowed = False
+    for statement in statements:
+        if not isinstance(statement, dict):
+            return False
+        actions = statement.get("Action")
+        resources = statement.get("Resource")
+        actions = [actions] if isinstance(actions, str) else actions or []
+        resources = [resources] if isinstance(resources, str) else resources or []
+        matches = any(a in ("execute-api:Invoke", "execute-api:*", "*") for a in actions) and any(
+            fnmatch.fnmatchcase(method_arn, str(r)) for r in resources
+        )
+        if matches and statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or (matches and statement.get("Effect") == "Allow")
+    return allowed

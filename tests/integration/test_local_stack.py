@@ -47,6 +47,11 @@ def invoke(stack: LocalStack, name: str, payload: Any, **kwargs: Any) -> tuple[d
     return response, json.loads(response["Payload"].read() or b"null")
 
 
+def signed_in(stack: LocalStack) -> str:
+    """The WebSocket URL with a development token, which the template's $connect authorizer requires."""
+    return f"{stack.ws_url}?token={stack.dev_token('local-stack-tests')}"
+
+
 def only_connection_id(stack: LocalStack) -> str:
     assert stack.websocket is not None
     deadline = time.monotonic() + 5
@@ -99,18 +104,18 @@ def test_cors_preflight_comes_from_the_template(stack: LocalStack) -> None:
 
 
 def test_websocket_ping_is_answered_through_connections(stack: LocalStack) -> None:
-    with connect(stack.ws_url) as ws:
+    with connect(signed_in(stack)) as ws:
         ws.send(json.dumps({"action": "ping", "id": "p1"}))
         assert json.loads(ws.recv(timeout=60)) == {"type": "pong", "id": "p1"}
 
 
 def test_a_frame_over_32_kb_closes_the_connection_with_1009(stack: LocalStack) -> None:
-    with connect(stack.ws_url, max_size=None) as ws:
+    with connect(signed_in(stack), max_size=None) as ws:
         assert close_code(ws, "x" * (40 * KB)) == 1009
 
 
 def test_a_message_over_128_kb_in_small_frames_closes_with_1009(stack: LocalStack) -> None:
-    with connect(stack.ws_url) as ws:
+    with connect(signed_in(stack)) as ws:
         # 130 KB in five frames, each under the 32 KB frame limit
         assert close_code(ws, iter(["x" * (26 * KB)] * 5)) == 1009
 
@@ -118,7 +123,7 @@ def test_a_message_over_128_kb_in_small_frames_closes_with_1009(stack: LocalStac
 def test_a_message_under_the_limits_in_small_frames_reaches_the_function(stack: LocalStack) -> None:
     body = json.dumps({"action": "ping", "id": "big", "padding": "x" * (100 * KB)})
     frames = [body[i : i + 25 * KB] for i in range(0, len(body), 25 * KB)]
-    with connect(stack.ws_url) as ws:
+    with connect(signed_in(stack)) as ws:
         ws.send(iter(frames))
         answer = json.loads(ws.recv(timeout=60))
         assert answer["type"] in ("pong", "error")  # the gateway answered: the message went through
@@ -126,7 +131,7 @@ def test_a_message_under_the_limits_in_small_frames_reaches_the_function(stack: 
 
 def test_connections_api_posts_describes_and_deletes_with_boto3(stack: LocalStack) -> None:
     api = connections_client(stack)
-    with connect(stack.ws_url, user_agent_header="probe-agent/1.0") as ws:
+    with connect(signed_in(stack), user_agent_header="probe-agent/1.0") as ws:
         connection_id = only_connection_id(stack)
         api.post_to_connection(ConnectionId=connection_id, Data=b'{"type": "hello"}')
         assert json.loads(ws.recv(timeout=10)) == {"type": "hello"}
@@ -149,7 +154,7 @@ def test_connections_api_posts_describes_and_deletes_with_boto3(stack: LocalStac
 def test_idle_connections_are_closed_going_away(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
     assert stack.websocket is not None
     monkeypatch.setattr(stack.websocket, "idle_timeout", 1.0)
-    with connect(stack.ws_url) as ws:
+    with connect(signed_in(stack)) as ws:
         started = time.monotonic()
         assert close_code(ws) == 1001
         assert 0.9 < time.monotonic() - started < 10
@@ -161,7 +166,7 @@ def test_connections_are_closed_after_their_maximum_duration_even_when_active(
     assert stack.websocket is not None
     monkeypatch.setattr(stack.websocket, "max_connection_seconds", 1.5)
     started = time.monotonic()  # the connection's lifetime starts with its handshake
-    with connect(stack.ws_url) as ws:
+    with connect(signed_in(stack)) as ws:
         with pytest.raises(ConnectionClosed) as closed:
             for i in range(100):  # active all along: a ping every 0.3 s, each answered
                 ws.send(json.dumps({"action": "ping", "id": str(i)}))
@@ -339,8 +344,9 @@ def test_health_checks_every_template_function_through_its_real_handler(stack: L
     report = response.json()
     assert response.status_code == 200 and report["status"] == "ok", report
     functions = report["functions"]
-    assert set(functions) == {"GatewayFunction", "InterviewFunction", "VoiceFunction"}
+    assert set(functions) == {"GatewayFunction", "InterviewFunction", "VoiceFunction", "AuthorizerFunction"}
     assert functions["GatewayFunction"]["detail"]["status"] == "ok"  # through a REST event for /api/health
+    assert functions["AuthorizerFunction"]["detail"]["result"]["signing_keys"] == 1  # the local issuer's JWKS
     assert functions["InterviewFunction"]["detail"]["result"]["function"] == "interview"
     assert functions["VoiceFunction"]["detail"]["ok"] is True
 

@@ -5,13 +5,44 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
-from gateway.routes import sessions, voice
+from gateway.routes import admin, sessions, voice
 from practice_shared.dispatch import validation_details
 from practice_shared.errors import AppError
 from practice_shared.observability import logger
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, in words a user can read, with a stable code."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error of the API has this body."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        400: "The request is malformed",
+        401: "Not signed in, or the sign-in token is invalid or expired",
+        404: "Not found, or not yours",
+        409: "Not possible in the session's current state",
+        413: "Too large",
+        415: "Unsupported audio type",
+        422: "Invalid input",
+        429: "A daily limit is reached; see the Retry-After header",
+        502: "A downstream function failed; retry",
+        503: "A downstream service is busy or timed out; retry",
+    }.items()
+}
 
 app = FastAPI(
     title="Interview Practice API",
@@ -22,8 +53,9 @@ app = FastAPI(
     openapi_url="/api/openapi.json",
     redoc_url=None,
 )
-app.include_router(sessions.router)
-app.include_router(voice.router)
+app.include_router(sessions.router, responses=ERRORS)
+app.include_router(voice.router, responses=ERRORS)
+app.include_router(admin.router, responses={**ERRORS, 403: {"model": ErrorResponse, "description": "Not an admin"}})
 
 
 def _error(status: int, code: str, message: str, details: Any = None, headers: dict | None = None) -> JSONResponse:

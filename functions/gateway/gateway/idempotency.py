@@ -1,8 +1,10 @@
 """Retries are answered once: Powertools idempotency in DynamoDB, keyed by the client's answer id.
 
-A retried submit-answer (same user, session and ``client_answer_id``) returns the first response without
-transcribing or evaluating again; the same id with a different answer is refused. If the first attempt failed,
-its record is removed, so the retry runs the work afresh.
+A retried submit-answer or WebSocket end of answer (same user, session and ``client_answer_id``) returns the first
+response without transcribing or evaluating again; the same id with a different answer is refused. If the first
+attempt failed, its record is removed, so the retry runs the work afresh. REST and WebSocket answers share one key
+space (``KEY_PREFIX``), so an answer retried over the other channel is not recorded twice either. Records expire
+after a day; deleting a session deletes its answers' records at once (:func:`forget`).
 """
 
 from collections.abc import Callable
@@ -24,8 +26,10 @@ from practice_shared import errors
 from practice_shared.aws import client
 from practice_shared.config import get_settings
 from practice_shared.models.api import AnswerResult
+from practice_shared.store.dynamo import dynamo_errors
 
 ONE_DAY = 86_400
+KEY_PREFIX = "answer"
 
 
 @cache
@@ -33,20 +37,29 @@ def _persistence() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table_name, boto3_client=client("dynamodb"))
 
 
+CONFIG = IdempotencyConfig(
+    event_key_jmespath="[user_id, session_id, client_answer_id]",
+    payload_validation_jmespath="[text, audio_key, audio_base64]",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=ONE_DAY,
+)
+
+
+def track_deadline(context: Any) -> None:
+    """Give the invocation's deadline to the records it starts: an attempt cut off by the function's timeout then
+    stops blocking retries when the invocation's time is up, instead of when the record expires (a day)."""
+    CONFIG.register_lambda_context(context)
+
+
 @cache
 def _once(work: Callable[[dict[str, Any]], AnswerResult]) -> Callable[..., AnswerResult]:
-    config = IdempotencyConfig(
-        event_key_jmespath="[user_id, session_id, client_answer_id]",
-        payload_validation_jmespath="[text, audio_key, audio_base64]",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=ONE_DAY,
-    )
     return idempotent_function(
         work,
         data_keyword_argument="request",
         persistence_store=_persistence(),
-        config=config,
+        config=CONFIG,
         output_serializer=PydanticSerializer(AnswerResult),
+        key_prefix=KEY_PREFIX,
     )
 
 
@@ -60,3 +73,13 @@ def run_once(work: Callable[[dict[str, Any]], AnswerResult], request: dict[str, 
         ) from exc
     except IdempotencyValidationError as exc:
         raise errors.Unprocessable("This answer id was already used for a different answer.", code="id_reused") from exc
+
+
+def forget(user_id: str, session_id: str, answer_ids: list[str]) -> None:
+    """Delete the stored responses of these answers (they hold transcripts), as when their session is deleted."""
+    store = _persistence()
+    store.configure(CONFIG, key_prefix=KEY_PREFIX)
+    with dynamo_errors():
+        for answer_id in answer_ids:
+            request = {"user_id": user_id, "session_id": session_id, "client_answer_id": answer_id}
+            store.delete_record(request, exception=LookupError("the session is being deleted"))

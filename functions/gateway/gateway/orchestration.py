@@ -82,6 +82,14 @@ def end(user_id: str, session_id: str) -> EndResult:
     return EndResult(report=report, summary_audio=_speak(report.summary_text))
 
 
+def delete(user_id: str, session_id: str) -> Any:
+    """Delete the session with its answers, report and audio, and the stored responses of its answers."""
+    view = SessionView.model_validate(session_action("get_session", user_id, session_id))  # 404 unless the caller's
+    # The stored responses first: should deleting the session then fail, a retry finds and deletes everything.
+    idempotency.forget(user_id, session_id, [answer.answer_id for answer in view.answers or []])
+    return session_action("delete_session", user_id, session_id)
+
+
 def _inline_audio_key(user_id: str, session_id: str, body: AnswerInput) -> str:
     """Store an inline (base64) clip in S3 and return its key."""
     content_type = body.content_type or "audio/webm"

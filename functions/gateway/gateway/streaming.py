@@ -29,7 +29,7 @@ from practice_shared.store import audio as audio_store
 from practice_shared.store import streams
 from practice_shared.store.streams import Stream
 
-PARTIAL_EVERY_CHUNKS = 4
+PARTIAL_EVERY_CHUNKS = 3
 COMMIT_GUARD_SECONDS = 1.0
 COMMIT_GAP_SECONDS = 0.25
 EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/wav": "wav"}

@@ -32,6 +32,7 @@ from practice_shared.models.session import AnswerRecord, PlannedQuestion, Sessio
 from practice_shared.observability import MetricUnit, logger, metrics, tracer
 from practice_shared.store import audio as audio_store
 from practice_shared.store import sessions as store
+from practice_shared.store import stats
 from practice_shared.timeutil import epoch_in, now_iso
 
 SAVE_ATTEMPTS = 5
@@ -119,6 +120,7 @@ def create_session(user_id: str, request: CreateSessionRequest) -> SessionView:
         updated_at=now,
     )
     store.create(record, _active_expiry())
+    stats.record(sessions_created=1)
     metrics.add_metric(name="SessionsCreated", unit=MetricUnit.Count, value=1)
     logger.info("Session created", extra={"session_id": session_id, "questions": len(plan)})
     return SessionView(session=record)
@@ -167,7 +169,12 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
     if payload.client_answer_id and not store.claim_answer_id(ref.session_id, answer, _active_expiry()):
         return _replay(record, payload.client_answer_id)
     store.put_answer(ref.session_id, answer, _active_expiry())
+    stats.record(answers=1)
     metrics.add_metric(name="AnswersSubmitted", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "Answer recorded",
+        extra={"session_id": ref.session_id, "question_index": planned.index, "source": payload.source},
+    )
 
     next_follow_up = None
     if record.config.mode == "evaluate":
@@ -219,14 +226,16 @@ def _replay(record: SessionRecord, answer_id: str) -> AnswerResult:
 
 
 def _evaluate(record: SessionRecord, planned: PlannedQuestion, answer: AnswerRecord) -> AnswerRecord:
-    """Score ``answer`` against the rubric of the planned question it answered."""
-    evaluation = evaluate_answer(
-        planned.question,
-        answer.text,
-        role=record.config.role,
-        level=record.config.level,
-        delivery=answer.delivery,
-    )
+    """Score ``answer`` against the rubric of the planned question it answered (an X-Ray subsegment: evaluate)."""
+    with tracer.provider.in_subsegment("## evaluate") as subsegment:
+        subsegment.put_annotation(key="question_id", value=planned.question.id)
+        evaluation = evaluate_answer(
+            planned.question,
+            answer.text,
+            role=record.config.role,
+            level=record.config.level,
+            delivery=answer.delivery,
+        )
     return answer.model_copy(
         update={"evaluation": evaluation, "feedback": make_feedback(planned.question, answer.text, evaluation)}
     )
@@ -302,6 +311,9 @@ def end_session(ref: SessionRef) -> Report:
 
     _update(ref, complete, history)
     store.set_expiry(ref.session_id, history)
+    if record.state != "completed":
+        scored = {"score_total": report.overall, "scored_sessions": 1} if report.overall is not None else {}
+        stats.record(sessions_completed=1, **scored)
     metrics.add_metric(name="SessionsCompleted", unit=MetricUnit.Count, value=1)
     return report
 

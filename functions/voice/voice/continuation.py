@@ -15,6 +15,7 @@ from voice.audio import SAMPLE_RATE
 # A tail holding only the last syllable of a committed word, or a breath, must not be decoded: Whisper turns such
 # fragments into invented words. Speech shorter than this is not a new word.
 TAIL_VAD = VadOptions(min_speech_duration_ms=250)
+WHOLE_WINDOW_SECONDS = 30
 
 
 def transcribe_after(
@@ -24,8 +25,12 @@ def transcribe_after(
     language: str | None = None,
     keep_fillers: bool = True,
 ) -> Transcription:
-    """Transcribe ``samples`` from ``start_seconds`` on and merge the result with ``prior_words``."""
-    if start_seconds <= 0 and not prior_words:
+    """Transcribe ``samples`` from ``start_seconds`` on and merge the result with ``prior_words``.
+
+    Whisper pads every window to 30 s, so an answer that fits one window costs the same whole as its tail alone:
+    it is transcribed whole, keeping the context that a short tail would lose.
+    """
+    if (start_seconds <= 0 and not prior_words) or len(samples) <= WHOLE_WINDOW_SECONDS * SAMPLE_RATE:
         return stt.transcribe(samples, language=language, keep_fillers=keep_fillers)
     rest = samples[int(start_seconds * SAMPLE_RATE) :]
     if get_speech_timestamps(rest, TAIL_VAD):

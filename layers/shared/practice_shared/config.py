@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     llm_engine: Literal["offline", "bedrock"] = "offline"
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
+    auth_issuer: str = Field("", description="Issuer (iss) of sign-in tokens: the Cognito user pool's URL")
+    auth_jwks_url: str = Field("", description="Where the issuer publishes its signing keys (JWKS)")
+    auth_client_id: str = Field("", description="App client id the tokens are issued to (the aud claim)")
+    admin_group: str = Field("admin", description="Cognito group whose members may read aggregate statistics")
+
     max_sessions_per_day: int = Field(30, ge=1, description="Sessions a user may create per day (UTC)")
     max_audio_minutes_per_day: int = Field(90, ge=1, description="Minutes of audio a user may transcribe per day")
     max_audio_seconds: int = 600

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from practice_shared.errors import AppError, Unprocessable
-from practice_shared.observability import logger
+from practice_shared.observability import count_error, logger
 
 Action = Callable[[dict[str, Any]], Any]
 
@@ -27,8 +27,9 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
 def dispatch(event: Mapping[str, Any], actions: Mapping[str, Action]) -> dict[str, Any]:
     """Run ``event["action"]`` from ``actions`` and wrap the outcome in an ``ok``/``error`` envelope.
 
-    Refusals (:class:`AppError`, invalid payloads) become ``ok: false`` answers; anything unexpected
-    propagates so that Lambda records a function error (and retries or dead-letters asynchronous jobs).
+    Refusals (:class:`AppError`, invalid payloads) become ``ok: false`` answers; anything unexpected is logged,
+    counted in the ``Errors`` metric and propagates, so that Lambda records a function error (and retries or
+    dead-letters asynchronous jobs). 5xx refusals are counted too.
     """
     try:
         envelope = Envelope.model_validate(event)
@@ -44,7 +45,13 @@ def dispatch(event: Mapping[str, Any], actions: Mapping[str, Action]) -> dict[st
         return {"ok": False, "error": {"status": err.status, **err.to_dict()["error"]}}
     except AppError as exc:
         logger.info("Request refused", extra={"status": exc.status, "code": exc.code})
+        if exc.status >= 500:
+            count_error()
         return {"ok": False, "error": {"status": exc.status, **exc.to_dict()["error"]}}
+    except Exception:
+        logger.exception("Unhandled error")
+        count_error()
+        raise
 
 
 def _plain(value: Any) -> Any:

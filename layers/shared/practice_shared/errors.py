@@ -30,6 +30,14 @@ class BadRequest(AppError):
     status, code = 400, "bad_request"
 
 
+class Unauthorized(AppError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+
 class NotFound(AppError):
     status, code = 404, "not_found"
 

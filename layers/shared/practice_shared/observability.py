@@ -54,4 +54,10 @@ logger = Logger(logger_formatter=RedactingFormatter())
 tracer = Tracer()
 metrics = Metrics()
 
-__all__ = ["MetricUnit", "logger", "metrics", "redact", "tracer"]
+
+def count_error() -> None:
+    """Count one server-side failure (a 5xx answer or an unhandled exception) in the ``Errors`` metric."""
+    metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
+
+
+__all__ = ["MetricUnit", "count_error", "logger", "metrics", "redact", "tracer"]

@@ -13,6 +13,7 @@ import pytest
 from interview_practice import practice
 
 SESSION_ID = "a" * 32
+DEV_TOKEN = "dev.token.for-candidate"
 UPLOAD_URL = "http://s3.test/interview-practice-audio"
 
 
@@ -58,8 +59,14 @@ class ScriptedApi:
     """Answers the practice flow's requests like the gateway does, and records every request it got."""
 
     def __init__(
-        self, total: int = 2, follow_up_on_first: bool = True, fail: dict[str, tuple[int, dict]] | None = None
+        self,
+        total: int = 2,
+        follow_up_on_first: bool = True,
+        fail: dict[str, tuple[int, dict]] | None = None,
+        dev_tokens: bool = True,
     ):
+        self.dev_tokens = dev_tokens
+        self.signed_in_as: str | None = None
         self.total = total
         self.follow_up_on_first = follow_up_on_first
         self.fail = fail or {}
@@ -70,8 +77,11 @@ class ScriptedApi:
         self.uploads: list[bytes] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
         route = f"{request.method} {request.url.path}"
+        if route == "POST /auth/dev-token" and self.dev_tokens:  # what the local stack answers
+            self.signed_in_as = json.loads(request.content)["username"]
+            return httpx.Response(200, json={"id_token": DEV_TOKEN, "token_type": "Bearer", "expires_in": 3600})
+        self.requests.append(request)
         for pattern, (status, body) in self.fail.items():
             if route.endswith(pattern):
                 return httpx.Response(status, json=body)
@@ -368,3 +378,32 @@ def test_table_wraps_long_cells_within_the_width() -> None:
     assert lines[0].startswith("# | Question")
     assert all(len(line) <= 50 for line in lines)
     assert len(lines) > 3
+
+
+def test_signs_in_locally_and_sends_the_token_to_the_api_only(tmp_path: Path) -> None:
+    (tmp_path / "01.wav").write_bytes(b"RIFF-one")
+    api = ScriptedApi(follow_up_on_first=False)
+    status, _, err = run(api, ["--answers-dir", str(tmp_path), "--user", "ada"])
+    assert status == practice.EXIT_OK, err
+    assert api.signed_in_as == "ada"
+    to_api = [r for r in api.requests if r.url.path.startswith("/api/")]
+    assert to_api and all(r.headers["authorization"] == f"Bearer {DEV_TOKEN}" for r in to_api)
+    to_storage = [r for r in api.requests if not r.url.path.startswith("/api/")]
+    assert to_storage and all("authorization" not in r.headers for r in to_storage)
+
+
+def test_a_given_token_is_used_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = ScriptedApi(follow_up_on_first=False)
+    status, _, _ = run(api, ["--token", "cognito.id.token"])
+    assert status == practice.EXIT_OK and api.signed_in_as is None
+    assert {r.headers["authorization"] for r in api.requests} == {"Bearer cognito.id.token"}
+    monkeypatch.setenv("INTERVIEW_PRACTICE_TOKEN", "from.the.environment")
+    assert parse().token == "from.the.environment"
+
+
+def test_an_api_that_issues_no_dev_tokens_asks_for_one() -> None:
+    api = ScriptedApi(dev_tokens=False)
+    status, _, err = run(api, [])
+    assert status == practice.EXIT_API
+    assert "--token" in err and "INTERVIEW_PRACTICE_TOKEN" in err
+    assert api.routes() == ["POST /auth/dev-token"]  # nothing else was tried

@@ -44,6 +44,8 @@ def rest_event(method: str, path: str, body: str | None = None) -> dict:
             "requestTimeEpoch": 1700000000000,
             "domainName": "localhost",
             "apiId": "local",
+            # What API Gateway's Cognito authorizer adds for a valid ID token (claims as strings).
+            "authorizer": {"claims": {"sub": "3f1c0d4e-user", "cognito:username": "ada", "token_use": "id"}},
         },
         "body": body,
         "isBase64Encoded": False,
@@ -53,6 +55,14 @@ def rest_event(method: str, path: str, body: str | None = None) -> dict:
 def call(method: str, path: str, body: str | None = None) -> tuple[int, dict]:
     response = lambda_handler(rest_event(method, path, body), CONTEXT)
     return response["statusCode"], json.loads(response["body"])
+
+
+def test_a_request_that_passed_no_authorizer_is_401():
+    event = rest_event("GET", "/api/sessions")
+    del event["requestContext"]["authorizer"]
+    response = lambda_handler(event, CONTEXT)
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"])["error"]["code"] == "unauthorized"
 
 
 def test_health():

@@ -23,7 +23,9 @@ STRONG = (
 
 
 def create(**overrides) -> SessionRef:
-    request = CreateSessionRequest(**{"role": "backend_engineer", "level": "mid", "interview_type": "mixed", **overrides})
+    request = CreateSessionRequest(
+        **{"role": "backend_engineer", "level": "mid", "interview_type": "mixed", **overrides}
+    )
     view = service.create_session(USER, request)
     return SessionRef(user_id=USER, session_id=view.session.session_id)
 

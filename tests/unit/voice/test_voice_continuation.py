@@ -33,10 +33,17 @@ def test_without_earlier_words_it_is_a_plain_transcription(base_model, answer_wa
     assert continuation.transcribe_after(speech, 0.0, [], language="en").text == stt.transcribe(speech, "en").text
 
 
+def test_an_answer_within_one_window_is_transcribed_whole(base_model, answer_wav: bytes) -> None:
+    speech = audio.decode(answer_wav)
+    whole = stt.transcribe(speech, language="en")
+    result = continuation.transcribe_after(speech, whole.words[2].end + 0.05, whole.words[:3], language="en")
+    assert result.text == whole.text and result.words == whole.words
+
+
 def test_silence_after_the_committed_words_adds_nothing(base_model, answer_wav: bytes) -> None:
     speech = audio.decode(answer_wav)
     head = stt.transcribe(speech, language="en")
-    padded = np.concatenate([speech, np.zeros(3 * audio.SAMPLE_RATE, dtype=np.float32)])
+    padded = np.concatenate([speech, np.zeros(30 * audio.SAMPLE_RATE, dtype=np.float32)])
     result = continuation.transcribe_after(padded, head.words[-1].end + 0.05, head.words, language="en")
     assert result.words == head.words and not result.no_speech
     assert result.duration_seconds == pytest.approx(len(padded) / audio.SAMPLE_RATE, abs=0.01)

@@ -48,7 +48,7 @@ class SessionSummary(BaseModel):
 class UploadRequest(BaseModel):
     """The kind of audio about to be uploaded."""
 
-    content_type: str = Field(description="One of " + ", ".join(sorted(audio_store.UPLOAD_TYPES)))
+    content_type: str = Field(max_length=100, description="One of " + ", ".join(sorted(audio_store.UPLOAD_TYPES)))
 
 
 class UploadGrant(BaseModel):
@@ -87,7 +87,7 @@ def get_session(session_id: SessionId, user: User) -> Any:
 
 @router.delete("/{session_id}", response_model=Deleted, summary="Delete a session, its answers, report and audio")
 def delete_session(session_id: SessionId, user: User) -> Any:
-    return orchestration.session_action("delete_session", user, session_id)
+    return orchestration.delete(user, session_id)
 
 
 @router.post("/{session_id}/start", response_model=SessionView, summary="Start: the first question and its audio")

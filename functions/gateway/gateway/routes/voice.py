@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from gateway import downstream, orchestration
 from gateway.identity import current_user
 from practice_shared import errors
+from practice_shared.models.api import MAX_INLINE_AUDIO_B64
 from practice_shared.models.voice import Synthesis, SynthesizeRequest, TranscribeRequest, Transcription, Voice
 
 router = APIRouter(prefix="/api/voice", tags=["voice"])
@@ -17,7 +18,7 @@ User = Annotated[str, Depends(current_user)]
 class TranscribeBody(BaseModel):
     """A small inline clip (base64) or the key of audio uploaded for one of your sessions."""
 
-    audio_base64: str | None = None
+    audio_base64: str | None = Field(None, max_length=MAX_INLINE_AUDIO_B64)
     audio_key: str | None = Field(None, max_length=512)
     content_type: str | None = Field(None, max_length=100)
     language: str | None = Field(None, pattern=r"^[a-z]{2}$")

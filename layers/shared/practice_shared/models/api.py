@@ -9,6 +9,7 @@ from practice_shared.models.session import MAX_ANSWER_CHARS, AnswerRecord, Sessi
 from practice_shared.models.voice import DeliveryMetrics, Synthesis, Transcription
 
 MAX_RESUME_PDF_B64 = 7_000_000  # about 5 MB of PDF
+MAX_INLINE_AUDIO_B64 = 5_592_408  # base64 of 4 MiB, the inline clip limit (config.max_inline_audio_bytes)
 
 
 class CreateSessionRequest(SessionConfig):
@@ -22,7 +23,9 @@ class AnswerInput(BaseModel):
 
     text: str | None = Field(None, max_length=MAX_ANSWER_CHARS)
     audio_key: str | None = Field(None, max_length=512)
-    audio_base64: str | None = Field(None, description="Small clips only; upload larger ones to S3 first")
+    audio_base64: str | None = Field(
+        None, max_length=MAX_INLINE_AUDIO_B64, description="Small clips only; upload larger ones to S3 first"
+    )
     content_type: str | None = Field(None, max_length=100)
     client_answer_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{8,64}$", description="Makes retries safe: the same id is recorded once"
