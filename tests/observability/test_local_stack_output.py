@@ -70,6 +70,9 @@ async def _typed_answer_over_websocket(ws_url: str, token: str, session_id: str)
     events = []
     async with websockets.connect(f"{ws_url}?token={token}") as socket:
         await socket.send(json.dumps({"action": "join", "session_id": session_id}))
+        # Messages are handled concurrently (as in API Gateway): answer only once the join is confirmed.
+        while not any(e.get("type") in {"joined", "error"} for e in events):
+            events.append(json.loads(await asyncio.wait_for(socket.recv(), 60)))
         await socket.send(json.dumps({"action": "text_answer", "answer_id": uuid.uuid4().hex, "text": ANSWER}))
         while not any(e.get("type") in {"answer_result", "error"} for e in events):
             events.append(json.loads(await asyncio.wait_for(socket.recv(), 60)))

@@ -113,7 +113,7 @@ def transcribe_metered(user_id: str, request: TranscribeRequest) -> Transcriptio
     limit = get_settings().max_audio_minutes_per_day * 60
     quotas.ensure_available(user_id, "audio_seconds", limit, "transcribed audio")
     transcription = downstream.transcribe(request)
-    quotas.record(user_id, "audio_seconds", max(0.0, transcription.duration_seconds - request.start_seconds))
+    quotas.record(user_id, "audio_seconds", transcription.duration_seconds)
     return transcription
 
 

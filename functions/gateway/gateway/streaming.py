@@ -26,7 +26,7 @@ from practice_shared.models.voice import TranscribeRequest, Transcription, WordT
 from practice_shared.models.ws import MAX_CHUNK_BYTES, AudioChunk, EndAnswer, TextAnswer
 from practice_shared.observability import count_error, logger
 from practice_shared.store import audio as audio_store
-from practice_shared.store import streams
+from practice_shared.store import quotas, streams
 from practice_shared.store.streams import Stream
 
 PARTIAL_EVERY_CHUNKS = 3
@@ -179,8 +179,10 @@ def partial_transcript(payload: dict[str, Any]) -> None:
     key = f"{_chunk_key(stream, 0).rsplit('/', 1)[0]}/partial.{EXTENSIONS.get(stream.content_type, 'webm')}"
     audio_store.write(key, _assemble(stream, payload["upto"]), stream.content_type)
     try:
-        result = orchestration.transcribe_metered(
-            stream.user_id,
+        # Refused past the daily audio quota, but not counted: the final transcription counts the whole answer once.
+        limit = get_settings().max_audio_minutes_per_day * 60
+        quotas.ensure_available(stream.user_id, "audio_seconds", limit, "transcribed audio")
+        result = downstream.transcribe(
             TranscribeRequest(
                 audio_key=key,
                 language=_language(stream.user_id, stream.session_id),
