@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import emf_metrics, json_lines
+from observability_helpers import emf_metrics, json_lines
 
 from local_stack.inprocess import context, route_invokes
 from practice_shared.dispatch import dispatch

@@ -2,7 +2,6 @@
 process, as in Lambda): one correlation id from API Gateway's request id through every invoke, and the EMF
 metrics the dashboards and alarms rely on."""
 
-import asyncio
 import base64
 import json
 import subprocess
@@ -12,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-import websockets
-from conftest import CapturedStack, emf_metrics
+from observability_helpers import CapturedStack, emf_metrics
+from websockets.sync.client import connect
 
 CONFIG = {"role": "backend_engineer", "mode": "evaluate", "num_questions": 2, "max_follow_ups": 0}
 ANSWER = (
@@ -66,16 +65,16 @@ def test_a_rest_request_id_is_the_correlation_id_of_every_function_it_reaches(ca
     assert not [line for line in captured_stack.lines() if "dual writes" in json.dumps(line)]
 
 
-async def _typed_answer_over_websocket(ws_url: str, token: str, session_id: str) -> list[dict[str, Any]]:
-    events = []
-    async with websockets.connect(f"{ws_url}?token={token}") as socket:
-        await socket.send(json.dumps({"action": "join", "session_id": session_id}))
+def _typed_answer_over_websocket(ws_url: str, token: str, session_id: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    with connect(f"{ws_url}?token={token}") as socket:
+        socket.send(json.dumps({"action": "join", "session_id": session_id}))
         # Messages are handled concurrently (as in API Gateway): answer only once the join is confirmed.
         while not any(e.get("type") in {"joined", "error"} for e in events):
-            events.append(json.loads(await asyncio.wait_for(socket.recv(), 60)))
-        await socket.send(json.dumps({"action": "text_answer", "answer_id": uuid.uuid4().hex, "text": ANSWER}))
+            events.append(json.loads(socket.recv(timeout=60)))
+        socket.send(json.dumps({"action": "text_answer", "answer_id": uuid.uuid4().hex, "text": ANSWER}))
         while not any(e.get("type") in {"answer_result", "error"} for e in events):
-            events.append(json.loads(await asyncio.wait_for(socket.recv(), 60)))
+            events.append(json.loads(socket.recv(timeout=60)))
     return events
 
 
@@ -84,7 +83,7 @@ def test_a_websocket_message_and_the_job_it_starts_share_its_correlation_id(capt
         session_id = started_session(client)
         token = client.headers["Authorization"].removeprefix("Bearer ")
     ws_url = captured_stack.ws_url
-    events = asyncio.run(_typed_answer_over_websocket(ws_url, token, session_id))
+    events = _typed_answer_over_websocket(ws_url, token, session_id)
     assert events[-1]["type"] == "answer_result", events
 
     (message,) = captured_stack.wait_for(
