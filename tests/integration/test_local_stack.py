@@ -321,6 +321,45 @@ def test_tables_bucket_and_queue_exist_as_the_template_declares(stack: LocalStac
     assert stack.aws_client("sqs").get_queue_url(QueueName="AsyncFailureQueue")["QueueUrl"]
 
 
+def test_queries_read_one_partition_with_dynamodb_order_limits_and_pages(stack: LocalStack) -> None:
+    # moto_process narrows a Query to the queried partition; the answers must stay DynamoDB's.
+    dynamodb = stack.aws_client("dynamodb")
+    for partition in ("query-a", "query-b"):
+        for n in (3, 1, 4, 0, 2):
+            item = {
+                "pk": {"S": partition},
+                "sk": {"S": f"item#{n}"},
+                "gsi1pk": {"S": f"owner-{partition}"},
+                "gsi1sk": {"S": f"2026-01-0{n + 1}"},
+            }
+            dynamodb.put_item(TableName="InterviewTable", Item=item)
+
+    def query(**kwargs: Any) -> dict[str, Any]:
+        return dynamodb.query(TableName="InterviewTable", **kwargs)
+
+    key = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "query-a"}}}
+    assert [i["sk"]["S"] for i in query(**key)["Items"]] == [f"item#{n}" for n in range(5)]
+    newest = query(**key, ScanIndexForward=False, Limit=2)
+    assert [i["sk"]["S"] for i in newest["Items"]] == ["item#4", "item#3"]
+    rest = query(**key, ScanIndexForward=False, ExclusiveStartKey=newest["LastEvaluatedKey"])
+    assert [i["sk"]["S"] for i in rest["Items"]] == ["item#2", "item#1", "item#0"]
+    prefix = query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+        ExpressionAttributeValues={":pk": {"S": "query-b"}, ":p": {"S": "item#"}},
+        Select="COUNT",
+    )
+    assert prefix["Count"] == 5
+    by_owner = query(
+        IndexName="by-user",
+        KeyConditionExpression="gsi1pk = :o",
+        ExpressionAttributeValues={":o": {"S": "owner-query-b"}},
+        ScanIndexForward=False,
+        Limit=3,
+    )
+    assert [i["gsi1sk"]["S"] for i in by_owner["Items"]] == ["2026-01-05", "2026-01-04", "2026-01-03"]
+    assert {i["pk"]["S"] for i in by_owner["Items"]} == {"query-b"}
+
+
 def test_the_ttl_sweeper_deletes_expired_items_only(stack: LocalStack) -> None:
     dynamodb = stack.aws_client("dynamodb")
     now = int(time.time())
