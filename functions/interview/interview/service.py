@@ -46,14 +46,24 @@ def _history_expiry() -> int:
     return epoch_in(get_settings().history_retention_days * 86_400)
 
 
-def _update(ref: SessionRef, change: Callable[[SessionRecord], SessionRecord], expires_at: int) -> SessionRecord:
-    """Apply ``change`` to the latest stored session, retrying when a concurrent writer wins the race."""
+def _update(
+    ref: SessionRef,
+    change: Callable[[SessionRecord], SessionRecord],
+    expires_at: int,
+    read: SessionRecord | None = None,
+) -> SessionRecord:
+    """Apply ``change`` to the latest stored session, retrying when a concurrent writer wins the race.
+
+    ``read``: the session as this request already read it, tried first (saving one read when nobody else wrote).
+    """
+    current = read
     for _ in range(SAVE_ATTEMPTS):
-        current = store.get(ref.session_id, ref.user_id)
+        current = current or store.get(ref.session_id, ref.user_id)
         try:
             return store.save(change(current), expires_at)
         except store.ConditionFailed:
             logger.info("Session changed concurrently; retrying", extra={"session_id": ref.session_id})
+            current = None
     raise errors.Conflict("The session is being changed by another request; please try again.", code="busy")
 
 
@@ -139,8 +149,8 @@ def start_session(ref: SessionRef) -> SessionView:
 
 def get_session(ref: SessionRef) -> SessionView:
     """The session with its answers and the question to answer now."""
-    record = store.get(ref.session_id, ref.user_id)
-    return SessionView(session=record, question=question_view(record), answers=store.list_answers(ref.session_id))
+    record, answers, _ = store.load(ref.session_id, ref.user_id)
+    return SessionView(session=record, question=question_view(record), answers=answers)
 
 
 @tracer.capture_method
@@ -197,7 +207,7 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
             update["follow_ups_asked"] = (current.follow_ups_asked + 1) if next_follow_up else current.follow_ups_asked
         return current.model_copy(update=update)
 
-    record = _update(ref, record_answer, _active_expiry())
+    record = _update(ref, record_answer, _active_expiry(), read=record)
     last = record.current_index >= len(record.plan) - 1
     next_action = "answer_follow_up" if next_follow_up else ("end" if last else "next_question")
     return AnswerResult(
@@ -262,39 +272,38 @@ def next_question(ref: SessionRef) -> NextQuestion:
     return NextQuestion(done=question is None, question=question)
 
 
-def _evaluate_pending(record: SessionRecord) -> list[AnswerRecord]:
-    """Evaluate every answer not yet evaluated (collect mode), each against the question it answered."""
-    answers = store.list_answers(record.session_id)
+def _evaluate_pending(record: SessionRecord, answers: list[AnswerRecord]) -> list[AnswerRecord]:
+    """Every answer, those not yet evaluated (collect mode) now evaluated against the question each answered."""
     by_index = {p.index: p for p in record.plan}
-    expires_at = _active_expiry() if record.state == "active" else _history_expiry()
-    done = []
-    for answer in answers:
-        if answer.evaluation is None:
-            answer = _evaluate(record, by_index[answer.question_index], answer)
-            store.put_answer(record.session_id, answer, expires_at)
-        done.append(answer)
-    return done
+    return [a if a.evaluation is not None else _evaluate(record, by_index[a.question_index], a) for a in answers]
 
 
 def evaluate_all(ref: SessionRef) -> EvaluateAllResult:
     """Evaluate all collected answers."""
-    record = store.get(ref.session_id, ref.user_id)
+    record, answers, _ = store.load(ref.session_id, ref.user_id)
     _require(record, "active", "completed", action="evaluate answers")
-    return EvaluateAllResult(answers=_evaluate_pending(record))
+    evaluated = _evaluate_pending(record, answers)
+    changed = [after for before, after in zip(answers, evaluated, strict=True) if after is not before]
+    expires_at = _active_expiry() if record.state == "active" else _history_expiry()
+    store.put_answers(ref.session_id, changed, expires_at)
+    return EvaluateAllResult(answers=evaluated)
 
 
 @tracer.capture_method
 def end_session(ref: SessionRef) -> Report:
-    """active -> completed: evaluate what is left, build and store the report. Ending again returns the same report."""
-    record = store.get(ref.session_id, ref.user_id)
-    if record.state == "completed":
-        report = store.get_report(ref.session_id)
-        if report is not None:
-            return report
+    """active -> completed: evaluate what is left, build and store the report. Ending again returns the same report.
+
+    The session's items then take the history expiry: the answers and the report in batches, the session itself
+    in its optimistic-locking save.
+    """
+    record, answers, stored_report = store.load(ref.session_id, ref.user_id)
+    if record.state == "completed" and stored_report is not None:
+        return stored_report
     _require(record, "active", "completed", action="end the interview")
-    report = build_report(record, _evaluate_pending(record))
+    answers = _evaluate_pending(record, answers)
+    report = build_report(record, answers)
     history = _history_expiry()
-    store.put_report(ref.session_id, report, history)
+    store.put_answers(ref.session_id, answers, history, report=report)
 
     def complete(current: SessionRecord) -> SessionRecord:
         now = now_iso()
@@ -309,8 +318,7 @@ def end_session(ref: SessionRef) -> Report:
             }
         )
 
-    _update(ref, complete, history)
-    store.set_expiry(ref.session_id, history)
+    _update(ref, complete, history, read=record)
     if record.state != "completed":
         scored = {"score_total": report.overall, "scored_sessions": 1} if report.overall is not None else {}
         stats.record(sessions_completed=1, **scored)

@@ -121,7 +121,7 @@ def test_two_answers_submitted_at_once_are_both_kept(aws_tables):
     for t in threads:
         t.join()
     assert failures == []
-    assert len(store.list_answers(ref.session_id)) == 2
+    assert len(store.load(ref.session_id, USER).answers) == 2
     assert store.get(ref.session_id, USER).answers_count == 2
 
 
@@ -170,13 +170,17 @@ def test_expiry_active_then_history(aws_tables, monkeypatch):
     meta = table().get_item(Key={"pk": f"SESSION#{ref.session_id}", "sk": "META"})["Item"]
     created_expiry = int(meta["expires_at"])
     service.start_session(ref)
-    answer(ref)
+    answer(ref, client_answer_id="retry-safe-id")
     service.end_session(ref)
     items = table().query(
         KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": f"SESSION#{ref.session_id}"}
-    )
-    expiries = {int(i["expires_at"]) for i in items["Items"]}
-    assert len(expiries) == 1 and expiries.pop() > created_expiry + 300 * 86_400
+    )["Items"]
+    expiries = {i["sk"].split("#")[0]: int(i["expires_at"]) for i in items}
+    assert set(expiries) == {"META", "ANSWER", "ANSWERID", "REPORT"}
+    # The session, its answers and its report become history; the answer-id marker, which only matters while
+    # answers can still be submitted, keeps the active session's expiry.
+    assert expiries["META"] == expiries["ANSWER"] == expiries["REPORT"] > created_expiry + 300 * 86_400
+    assert expiries["ANSWERID"] <= created_expiry + 600
     get_settings.cache_clear()
 
 
@@ -225,5 +229,5 @@ def test_a_retried_answer_is_recorded_once(aws_tables):
     first = answer(ref, client_answer_id="retry-0001")
     again = answer(ref, client_answer_id="retry-0001")
     assert again.answer == first.answer and again.evaluation == first.evaluation
-    assert len(store.list_answers(ref.session_id)) == 1
+    assert len(store.load(ref.session_id, USER).answers) == 1
     assert store.get(ref.session_id, USER).answers_count == 1

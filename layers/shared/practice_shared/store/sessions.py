@@ -16,7 +16,7 @@ a candidate's sessions newest first. Every item has ``expires_at`` (the table's 
 """
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Key
 
@@ -70,6 +70,25 @@ def get(session_id: str, user_id: str) -> SessionRecord:
     return SessionRecord.model_validate_json(item["record"])
 
 
+class StoredSession(NamedTuple):
+    """A session's items, read with one query of its partition."""
+
+    record: SessionRecord
+    answers: list[AnswerRecord]
+    report: Report | None
+
+
+def load(session_id: str, user_id: str) -> StoredSession:
+    """The session with its answers (in order) and its report; 404 as :func:`get` does."""
+    items = {item["sk"]: item for item in _query_all(Key("pk").eq(_pk(session_id)))}
+    meta = items.get("META")
+    if not meta or meta.get("user_id") != user_id:
+        raise _not_found(session_id)
+    answers = [AnswerRecord.model_validate_json(i["record"]) for sk, i in items.items() if sk.startswith("ANSWER#")]
+    report = Report.model_validate_json(items["REPORT"]["record"]) if "REPORT" in items else None
+    return StoredSession(SessionRecord.model_validate_json(meta["record"]), _in_order(answers), report)
+
+
 def save(record: SessionRecord, expires_at: int) -> SessionRecord:
     """Write ``record`` if nobody changed it since it was read (optimistic locking on ``version``).
 
@@ -87,17 +106,37 @@ def save(record: SessionRecord, expires_at: int) -> SessionRecord:
     return stored
 
 
+def _answer_item(session_id: str, answer: AnswerRecord, expires_at: int) -> dict[str, Any]:
+    return {
+        "pk": _pk(session_id),
+        "sk": _answer_sk(answer),
+        "expires_at": expires_at,
+        "record": answer.model_dump_json(),
+    }
+
+
+def _report_item(session_id: str, report: Report, expires_at: int) -> dict[str, Any]:
+    return {"pk": _pk(session_id), "sk": "REPORT", "expires_at": expires_at, "record": report.model_dump_json()}
+
+
 def put_answer(session_id: str, answer: AnswerRecord, expires_at: int) -> None:
     """Store (or replace, when re-evaluated) one answer as its own item."""
     with dynamo_errors():
-        table().put_item(
-            Item={
-                "pk": _pk(session_id),
-                "sk": _answer_sk(answer),
-                "expires_at": expires_at,
-                "record": answer.model_dump_json(),
-            }
-        )
+        table().put_item(Item=_answer_item(session_id, answer, expires_at))
+
+
+def put_answers(session_id: str, answers: list[AnswerRecord], expires_at: int, report: Report | None = None) -> None:
+    """Store (or replace) several answers, and the final report if given, in batches of 25 items.
+
+    An ending session passes every answer and its report with the history expiry. The META item is not written
+    here (it is saved with optimistic locking), nor the answer-id markers, which only matter while the session
+    is active and keep that expiry.
+    """
+    with dynamo_errors(), table().batch_writer() as batch:
+        for answer in answers:
+            batch.put_item(Item=_answer_item(session_id, answer, expires_at))
+        if report is not None:
+            batch.put_item(Item=_report_item(session_id, report, expires_at))
 
 
 def claim_answer_id(session_id: str, answer: AnswerRecord, expires_at: int) -> bool:
@@ -127,19 +166,8 @@ def get_answer_by_id(session_id: str, answer_id: str) -> AnswerRecord | None:
     return AnswerRecord.model_validate_json(item["record"]) if item else None
 
 
-def list_answers(session_id: str) -> list[AnswerRecord]:
-    """Every answer of the session, in question and follow-up order (then by time)."""
-    items = _query_all(Key("pk").eq(_pk(session_id)) & Key("sk").begins_with("ANSWER#"))
-    answers = [AnswerRecord.model_validate_json(item["record"]) for item in items]
+def _in_order(answers: list[AnswerRecord]) -> list[AnswerRecord]:
     return sorted(answers, key=lambda a: (a.question_index, a.follow_up_index, a.created_at))
-
-
-def put_report(session_id: str, report: Report, expires_at: int) -> None:
-    """Store the session's final report."""
-    with dynamo_errors():
-        table().put_item(
-            Item={"pk": _pk(session_id), "sk": "REPORT", "expires_at": expires_at, "record": report.model_dump_json()}
-        )
 
 
 def get_report(session_id: str) -> Report | None:
@@ -174,18 +202,6 @@ def recent_question_ids(user_id: str, sessions: int = 5) -> set[str]:
     return {qid for item in response.get("Items", []) for qid in item.get("question_ids", [])}
 
 
-def set_expiry(session_id: str, expires_at: int) -> None:
-    """Give every item of the session the same expiry (used when a session completes and becomes history)."""
-    items = _query_all(Key("pk").eq(_pk(session_id)), projection="pk, sk")
-    with dynamo_errors():
-        for item in items:
-            table().update_item(
-                Key={"pk": item["pk"], "sk": item["sk"]},
-                UpdateExpression="SET expires_at = :e",
-                ExpressionAttributeValues={":e": expires_at},
-            )
-
-
 def delete(session_id: str) -> int:
     """Delete every item of the session; returns how many were deleted."""
     items = _query_all(Key("pk").eq(_pk(session_id)), projection="pk, sk")
@@ -211,17 +227,17 @@ def _query_all(condition: Any, projection: str | None = None) -> list[dict[str, 
 
 __all__ = [
     "ConditionFailed",
+    "StoredSession",
     "claim_answer_id",
     "create",
     "delete",
     "get",
     "get_answer_by_id",
     "get_report",
-    "list_answers",
     "list_for_user",
+    "load",
     "put_answer",
-    "put_report",
+    "put_answers",
     "recent_question_ids",
     "save",
-    "set_expiry",
 ]
