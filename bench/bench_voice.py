@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT / "functions" / "voice")]
+sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT / "functions" / "voice"), str(ROOT / "tests" / "support")]
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
     os.environ.setdefault(name, "bench")
@@ -41,22 +41,16 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 import av  # noqa: E402
 import jiwer  # noqa: E402
 import numpy as np  # noqa: E402
+from voice_samples import LONG_SENTENCES  # noqa: E402
 
 from practice_shared.observability import metrics  # noqa: E402
 from voice import audio, stt  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "voice.json"
 MODELS = ("base", "tiny.en")
+# The test suite's long spoken passage, and three more sentences for the WER clips.
 SENTENCES = [
-    "The biggest challenge was keeping the system online while we moved the data.",
-    "I prefer to give feedback in private and to praise people in public.",
-    "My manager asked me to estimate the work, so I broke it into smaller tasks.",
-    "The project taught me to communicate risks before they become problems.",
-    "We wrote a small tool that copied records in batches and compared checksums.",
-    "When a teammate disagreed with my design, I asked him to write down his concerns.",
-    "In the end we combined both ideas and shipped the feature two weeks early.",
-    "I usually start by reproducing the bug and writing a failing test.",
-    "If I could do it again, I would involve the security team much earlier.",
+    *LONG_SENTENCES,
     "We used a queue to absorb traffic spikes and scaled the workers automatically.",
     "The customer was unhappy because the report showed the wrong totals.",
     "I am excited about this role because it combines data engineering and product work.",

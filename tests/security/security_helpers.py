@@ -92,6 +92,12 @@ def send(ws: ClientConnection, **message: Any) -> None:
     ws.send(json.dumps(message))
 
 
+def join(ws: ClientConnection, session_id: str) -> list[dict[str, Any]]:
+    """Join ``session_id`` and wait until the server confirms it."""
+    send(ws, action="join", session_id=session_id)
+    return events(ws, of_type("joined"))
+
+
 def of_type(kind: str, answer_id: str | None = None) -> Callable[[dict[str, Any]], bool]:
     return lambda e: e.get("type") == kind and (answer_id is None or e.get("answer_id") == answer_id)
 

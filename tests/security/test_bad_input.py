@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from security_helpers import User, answer_items, collect, events, of_type, send, speech_wav
+from security_helpers import User, answer_items, collect, events, join, of_type, send, speech_wav
 from websockets.exceptions import ConnectionClosed
 
 from local_stack.stack import LocalStack
@@ -205,8 +205,7 @@ def test_out_of_order_messages_are_refused_or_put_in_order(stack: LocalStack, us
         ):
             send(ws, action=action, **extra)  # before joining
             assert collect(ws, "error", 1)[0]["code"] == "not_joined"
-        send(ws, action="join", session_id=session_id)
-        events(ws, of_type("joined"))
+        join(ws, session_id)
         send(ws, action="end_answer", answer_id="ooorder001", last_seq=3)  # before any chunk
         assert collect(ws, "error", 1)[0]["code"] == "not_found"
         last = len(pieces) - 1

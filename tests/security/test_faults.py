@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
-from security_helpers import User, answer_items, audio_keys, events, of_type, send, speech_wav, stream_answer
+from security_helpers import User, answer_items, audio_keys, events, join, of_type, send, speech_wav, stream_answer
 
 from local_stack.stack import LocalStack
 from local_stack.template import Template
@@ -133,8 +133,7 @@ def test_a_streamed_answer_whose_transcription_fails_keeps_its_audio_and_can_be_
 ) -> None:
     session_id = user.session()
     with user.ws() as ws:
-        send(ws, action="join", session_id=session_id)
-        events(ws, of_type("joined"))
+        join(ws, session_id)
         last_seq = stream_answer(ws, "faultyvoice1", short_answer(), chunk=20_000)
         inject(plan, "transcribe error")
         send(ws, action="end_answer", answer_id="faultyvoice1", last_seq=last_seq)
@@ -168,8 +167,7 @@ def test_a_job_that_keeps_failing_reaches_the_on_failure_queue_and_the_answer_su
 ) -> None:
     session_id = user.session()
     with user.ws() as ws:
-        send(ws, action="join", session_id=session_id)
-        events(ws, of_type("joined"))
+        join(ws, session_id)
         last_seq = stream_answer(ws, "crashing001", short_answer(), chunk=20_000)
         # The interview function answers nonsense three times: the job fails, Lambda retries it twice, then gives up.
         inject(plan, *["submit_answer garbage"] * 3)

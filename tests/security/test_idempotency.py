@@ -10,6 +10,7 @@ from security_helpers import (
     TABLE,
     answer_items,
     events,
+    join,
     of_type,
     send,
     speech_wav,
@@ -70,8 +71,7 @@ def test_a_repeated_text_answer_over_the_websocket_is_replayed_not_recorded_agai
     user = user_factory()
     session_id = user.session(num_questions=3)
     with user.ws() as ws:
-        send(ws, action="join", session_id=session_id)
-        events(ws, of_type("joined"))
+        join(ws, session_id)
         send(ws, action="text_answer", answer_id="wstext00001", text=TEXT)
         first = events(ws, of_type("question"))
         result = next(e for e in first if e["type"] == "answer_result")
@@ -91,8 +91,7 @@ def test_a_rest_answer_retried_over_the_websocket_is_not_recorded_twice(stack: L
     body = {"text": TEXT, "client_answer_id": "crosschan01"}
     assert user.call("POST", f"/api/sessions/{session_id}/submit-answer", json=body).status_code == 200
     with user.ws() as ws:
-        send(ws, action="join", session_id=session_id)
-        events(ws, of_type("joined"))
+        join(ws, session_id)
         for _ in range(2):  # over the WebSocket an answer moves the interview on, once
             send(ws, action="text_answer", answer_id="crosschan01", text=TEXT)
             assert events(ws, of_type("question"))[-1]["question"]["index"] == 1
@@ -106,8 +105,7 @@ def test_a_repeated_end_of_answer_replays_without_transcribing_or_recording_agai
     user = user_factory()
     session_id = user.session(num_questions=3)
     with user.ws() as ws:
-        send(ws, action="join", session_id=session_id)
-        events(ws, of_type("joined"))
+        join(ws, session_id)
         last_seq = stream_answer(ws, "wsvoice0001", speech_wav())
         send(ws, action="end_answer", answer_id="wsvoice0001", last_seq=last_seq)
         send(ws, action="end_answer", answer_id="wsvoice0001", last_seq=last_seq)  # a double click

@@ -3,7 +3,15 @@ and audio retention is a template parameter."""
 
 import uuid
 
-from security_helpers import BUCKET, User, audio_keys, events, of_type, send, session_items, speech_wav, stream_answer
+from security_helpers import (
+    BUCKET,
+    User,
+    audio_keys,
+    join,
+    session_items,
+    speech_wav,
+    stream_answer,
+)
 
 from local_stack.stack import LocalStack
 from local_stack.template import Template
@@ -34,8 +42,7 @@ def test_deleting_a_session_deletes_its_answers_report_audio_and_stored_response
     spoken = {"audio_key": key, "client_answer_id": "private02"}
     assert user.call("POST", f"/api/sessions/{session_id}/submit-answer", json=spoken).status_code == 200
     with user.ws() as ws:  # an answer streamed but never finished
-        send(ws, action="join", session_id=session_id)
-        events(ws, of_type("joined"))
+        join(ws, session_id)
         stream_answer(ws, "private03", speech_wav()[:30_000])
     assert user.call("POST", f"/api/sessions/{session_id}/end").status_code == 200
 
