@@ -35,6 +35,8 @@ MAX_LAMBDA_EVENT_BYTES = 6 * 1024 * 1024
 INTEGRATION_TIMEOUT = 29.0
 API_ID = "localrest"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# Entries of the authorizer cache before expired ones are dropped.
+MAX_CACHED_TOKENS = 10_000
 
 
 def starlette_path(resource: str) -> str:
@@ -176,6 +178,8 @@ class RestApi:
         self.spec = spec
         self.functions = functions
         self.verifier = verifier
+        # API Gateway's authorizer cache: (authorizer, token) -> (until, what the authorizer passes on).
+        self._authorized: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
     def routes(self) -> list[Route]:
         routes = []
@@ -201,7 +205,7 @@ class RestApi:
             return gateway_error(413, f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.", request_id)
         authorizer = None
         if route.authorizer:
-            outcome = await self._authorize(request, request_id)
+            outcome = await self._authorize(request, route, request_id)
             if isinstance(outcome, Response):
                 return outcome
             authorizer = outcome
@@ -223,12 +227,20 @@ class RestApi:
         return response or gateway_error(502, "Internal server error", request_id)
 
     # ------------------------------------------------------------------ the Cognito authorizer
-    async def _authorize(self, request: Request, request_id: str) -> dict[str, Any] | Response:
-        """The verified claims, shaped as API Gateway passes them, or the response refusing the request."""
-        assert self.verifier is not None
+    async def _authorize(self, request: Request, route: RestRoute, request_id: str) -> dict[str, Any] | Response:
+        """The verified claims, shaped as API Gateway passes them, or the response refusing the request.
+
+        A token's result is cached for the route's ``authorizer_cache_seconds`` as API Gateway does, though never
+        past the token's expiry.
+        """
+        assert self.verifier is not None and route.authorizer is not None
         token = bearer_token(request.headers.get("authorization"))
         if token is None:
             return self._unauthorized(request_id)
+        now = time.time()
+        cached = self._authorized.get((route.authorizer, token))
+        if cached is not None and cached[0] > now:
+            return cached[1]
         try:
             # In a thread: the verifier may fetch the JWKS from this very server.
             claims = await asyncio.to_thread(self.verifier.claims, token)
@@ -236,7 +248,13 @@ class RestApi:
             if exc.status == 401:
                 return self._unauthorized(request_id)
             return gateway_error(500, "Internal server error", request_id)
-        return {"claims": {name: _claim_text(value) for name, value in claims.items()}}
+        authorizer = {"claims": {name: _claim_text(value) for name, value in claims.items()}}
+        if route.authorizer_cache_seconds > 0:
+            if len(self._authorized) >= MAX_CACHED_TOKENS:
+                self._authorized = {key: entry for key, entry in self._authorized.items() if entry[0] > now}
+            until = min(now + route.authorizer_cache_seconds, float(claims["exp"]))
+            self._authorized[(route.authorizer, token)] = (until, authorizer)
+        return authorizer
 
     def _unauthorized(self, request_id: str) -> Response:
         refusal = self.spec.unauthorized

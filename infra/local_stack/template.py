@@ -90,13 +90,16 @@ class FunctionSpec:
 class RestRoute:
     """One ``Api`` event of a function: a resource path (``/api/{proxy+}``) and a method (``ANY``).
 
-    ``authorizer`` names the Cognito authorizer guarding it (the API's default unless the event says ``NONE``).
+    ``authorizer`` names the Cognito authorizer guarding it (the API's default unless the event says ``NONE``);
+    API Gateway caches its result for a token ``authorizer_cache_seconds`` (SAM's ``Identity.ReauthorizeEvery``,
+    300 unless set; 0 turns the cache off).
     """
 
     path: str
     method: str
     function: str
     authorizer: str | None = None
+    authorizer_cache_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -486,12 +489,7 @@ def _rest(resources: Mapping[str, Any], resolver: Resolver) -> RestSpec | None:
     # Auth is read as written: its user pool ARN only exists in AWS; locally the dev identity provider stands in.
     props = resolver.resolve({k: v for k, v in api.items() if k != "Auth"})
     routes = tuple(
-        RestRoute(
-            path=event["Path"],
-            method=event["Method"].upper(),
-            function=lid,
-            authorizer=_rest_authorizer(api.get("Auth") or {}, event),
-        )
+        RestRoute(event["Path"], event["Method"].upper(), lid, *_rest_authorizer(api.get("Auth") or {}, event))
         for lid, event in events
     )
     cors_props = props.get("Cors")
@@ -518,15 +516,16 @@ def _rest(resources: Mapping[str, Any], resolver: Resolver) -> RestSpec | None:
     )
 
 
-def _rest_authorizer(auth: Mapping[str, Any], event: Mapping[str, Any]) -> str | None:
-    """The Cognito authorizer guarding an ``Api`` event: its own ``Auth.Authorizer``, else the API's default."""
+def _rest_authorizer(auth: Mapping[str, Any], event: Mapping[str, Any]) -> tuple[str | None, int]:
+    """The Cognito authorizer guarding an ``Api`` event (its own ``Auth.Authorizer``, else the API's default) and
+    how long API Gateway caches its result for a token."""
     name = (event.get("Auth") or {}).get("Authorizer", auth.get("DefaultAuthorizer"))
     if name in (None, "NONE"):
-        return None
+        return None, 0
     authorizer = (auth.get("Authorizers") or {}).get(name)
     if not isinstance(authorizer, dict) or "UserPoolArn" not in authorizer:
         raise TemplateError(f"Authorizer '{name}': the local stack emulates Cognito user pool authorizers only.")
-    return str(name)
+    return str(name), int((authorizer.get("Identity") or {}).get("ReauthorizeEvery", 300))
 
 
 def _gateway_response(config: Mapping[str, Any] | None, status: int) -> GatewayResponse:

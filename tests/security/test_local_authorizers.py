@@ -6,16 +6,22 @@ the REQUEST authorizer; a missing token or "Unauthorized" refuses the handshake 
 failing authorizer with 500; an allowed connection's principal and context reach every later event.
 """
 
+import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from local_stack.rest import RestApi
 from local_stack.stack import LocalStack
+from local_stack.template import RestRoute, RestSpec
 
 TEMPLATE = Path(__file__).with_name("templates") / "auth_rules.yaml"
 
@@ -117,3 +123,42 @@ def test_dev_tokens_are_issued_for_valid_names_only(rules: LocalStack) -> None:
     assert config == {"mode": "local", "tokenUrl": "/auth/dev-token"}
     keys = httpx.get(f"{rules.http_url}/auth/.well-known/jwks.json", timeout=10).json()["keys"]
     assert len(keys) == 1 and keys[0]["kty"] == "RSA" and "d" not in keys[0]  # the public key only
+
+
+class CountingVerifier:
+    """Stands in for the token verifier: every token is valid until ``expires_in`` seconds from its check."""
+
+    def __init__(self, expires_in: float) -> None:
+        self.expires_in = expires_in
+        self.checked: list[str] = []
+
+    def claims(self, token: str) -> dict[str, Any]:
+        self.checked.append(token)
+        return {"sub": token, "exp": time.time() + self.expires_in}
+
+
+def authorize(api: RestApi, route: RestRoute, token: str) -> Any:
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"authorization", f"Bearer {token}".encode())]}
+    return asyncio.run(api._authorize(Request(scope), route, "request-id"))
+
+
+def test_a_token_s_authorizer_result_is_cached_for_the_ttl_but_never_past_the_token_s_expiry() -> None:
+    cached = RestRoute("/api/{proxy+}", "ANY", "Fn", "Users", authorizer_cache_seconds=300)
+    uncached = RestRoute("/api/{proxy+}", "ANY", "Fn", "Users", authorizer_cache_seconds=0)
+    spec = RestSpec(stage="test", routes=(cached,))
+    verifier = CountingVerifier(expires_in=3600)
+    api = RestApi(spec, functions=None, verifier=verifier)  # type: ignore[arg-type]
+    first = authorize(api, cached, "token-a")
+    assert first == {"claims": {"sub": "token-a", "exp": first["claims"]["exp"]}}
+    assert authorize(api, cached, "token-a") == first and verifier.checked == ["token-a"]
+    authorize(api, cached, "token-b")
+    authorize(api, uncached, "token-c")
+    authorize(api, uncached, "token-c")
+    assert verifier.checked == ["token-a", "token-b", "token-c", "token-c"]
+
+    expiring = CountingVerifier(expires_in=0.2)
+    api = RestApi(spec, functions=None, verifier=expiring)  # type: ignore[arg-type]
+    authorize(api, cached, "token-d")
+    time.sleep(0.3)
+    authorize(api, cached, "token-d")
+    assert expiring.checked == ["token-d", "token-d"]

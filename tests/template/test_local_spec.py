@@ -42,6 +42,7 @@ def test_stores_routes_and_queues_come_from_the_template() -> None:
     assert queue.attributes["SqsManagedSseEnabled"] == "true"
     assert spec.rest is not None
     guarded = {r.path: r.authorizer for r in spec.rest.routes}
+    assert {r.authorizer_cache_seconds for r in spec.rest.routes if r.authorizer} == {300}  # SAM's default
     assert guarded == {
         "/api": "CognitoAuthorizer",
         "/api/{proxy+}": "CognitoAuthorizer",
