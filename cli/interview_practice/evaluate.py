@@ -61,6 +61,7 @@ def _text(question: Question, from_bank: bool, evaluation: Evaluation, fb: Feedb
         ("Strengths", fb.strengths),
         ("Improvements", fb.improvements),
         ("Outline of a stronger answer", fb.improved_answer_outline),
+        ("Common mistakes on this question", fb.pitfalls),
     ):
         if items:
             lines.append(f"{title}:")

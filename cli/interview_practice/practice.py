@@ -334,6 +334,7 @@ def show_result(console: Console, result: dict[str, Any], mode: str) -> None:
         console.bullets("What went well:", feedback.get("strengths") or [])
         console.bullets("What to improve:", feedback.get("improvements") or [])
         console.bullets("Outline of a stronger answer:", feedback.get("improved_answer_outline") or [])
+        console.bullets("Common mistakes on this question:", feedback.get("pitfalls") or [])
 
 
 def show_report(console: Console, end: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ def test_bank_question_is_recognised_and_json_matches_the_engine(capsys):
     assert payload["question"]["id"] == question.id
     expected = evaluate(question, CONCISE, role="backend_engineer", level="mid")
     assert payload["evaluation"] == expected.model_dump(mode="json")
-    assert set(payload["feedback"]) == {"strengths", "improvements", "improved_answer_outline"}
+    assert set(payload["feedback"]) == {"strengths", "improvements", "improved_answer_outline", "pitfalls"}
 
 
 def test_own_question_with_a_type_and_readable_output(capsys):

@@ -1,10 +1,12 @@
 """Follow-up questions and feedback are specific to the question and to what the answer said."""
 
+import numpy as np
 from engine_samples import BUZZWORDS, CONCISE, DEADLINE, IDEMPOTENCY, OFF_TOPIC, STORY_I, STORY_WE
 
 from interview.engine.evaluator import evaluate
 from interview.engine.feedback import feedback
 from interview.engine.followup import as_question, follow_up
+from practice_shared.models.interview import Misconception
 
 NO_RESULT = (
     "Last spring I was building the billing export for a client launch. Two weeks before the date I noticed I was "
@@ -106,3 +108,42 @@ def test_feedback_is_not_one_fixed_text_per_question_type():
     assert any("jargon" in i for i in buzz.improvements)
     assert any("“leverage”" in i for i in buzz.improvements)
     assert good.strengths and not buzz.strengths
+
+
+def test_feedback_teaches_the_question_s_common_mistakes_with_their_corrections():
+    question = IDEMPOTENCY.model_copy(
+        update={
+            "misconceptions": [
+                Misconception(
+                    wrong="Using PUT instead of POST makes a payment endpoint safe to retry on its own.",
+                    right="The HTTP method only states intent; the server must store an idempotency key.",
+                )
+            ]
+        }
+    )
+    result = feedback(question, CONCISE, evaluate(question, CONCISE, role="backend_engineer", level="mid"))
+    assert result.pitfalls == [
+        "Some candidates say “Using PUT instead of POST makes a payment endpoint safe to retry on its own.” "
+        "In fact, the HTTP method only states intent; the server must store an idempotency key."
+    ]
+    assert feedback(DEADLINE, STORY_I, evaluate(DEADLINE, STORY_I, role="any", level="mid")).pitfalls == []
+
+
+def test_every_technical_bank_question_has_common_mistakes_that_its_key_points_do_not_trip() -> None:
+    # A wrong claim that the offline matcher of correctness.py would find in one of the question's key points
+    # (correct statements) would contradict the rubric. A key point that negates the claim is its correction.
+    from interview.engine.bank import load_bank
+    from interview.engine.correctness import FLAG_AT, MARGIN, negated
+    from interview.engine.semantic import similarity
+
+    technical = load_bank().of_type("technical")
+    assert len(technical) > 100
+    for question in technical:
+        assert 2 <= len(question.misconceptions) <= 3, question.id
+        wrong = similarity(question.key_points, [m.wrong for m in question.misconceptions])
+        right = similarity(question.key_points, [m.right for m in question.misconceptions])
+        same_polarity = np.array(
+            [[negated(point) == negated(m.wrong) for m in question.misconceptions] for point in question.key_points]
+        )
+        tripped = (wrong >= FLAG_AT) & (wrong - right >= MARGIN) & same_polarity
+        assert not tripped.any(), question.id

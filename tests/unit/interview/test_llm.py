@@ -14,6 +14,7 @@ from engine_samples import CONCISE, DEADLINE, IDEMPOTENCY, STORY_I
 from interview.engine import llm
 from practice_shared.aws import client
 from practice_shared.config import Settings
+from practice_shared.models.interview import Misconception
 
 BEDROCK = Settings(llm_engine="bedrock", bedrock_model_id="test-model")
 
@@ -109,3 +110,33 @@ def test_a_score_out_of_range_falls_back(bedrock):
 def test_offline_engine_never_calls_bedrock(bedrock):
     evaluation = llm.evaluate(IDEMPOTENCY, CONCISE, role="backend_engineer", level="mid", settings=Settings())
     assert evaluation.engine == "offline" and evaluation.engine_note is None
+
+
+def test_the_question_s_known_misconceptions_are_part_of_the_prompt(bedrock):
+    question = IDEMPOTENCY.model_copy(
+        update={
+            "misconceptions": [
+                Misconception(
+                    wrong="Switching from POST to PUT makes retried payments safe on its own.",
+                    right="The server must store an idempotency key to deduplicate retried payments.",
+                )
+            ]
+        }
+    )
+    scores = {"clarity": 8, "communication": 7, "role_relevance": 9, "technical_depth": 6}
+    sent: list[str] = []
+
+    def prompt_of(params: dict, **_: object) -> None:
+        sent.append(params["messages"][0]["content"][0]["text"])
+
+    event = "before-parameter-build.bedrock-runtime.Converse"
+    bedrock.client.meta.events.register(event, prompt_of)
+    bedrock.add_response("converse", _response(_reply(question, scores)), EXPECTED_PARAMS)
+    try:
+        llm.evaluate(question, CONCISE, role="backend_engineer", level="mid", settings=BEDROCK)
+    finally:
+        bedrock.client.meta.events.unregister(event, prompt_of)
+    (prompt,) = sent
+    assert "Known misconceptions about this question" in prompt
+    assert "Wrong: Switching from POST to PUT makes retried payments safe on its own." in prompt
+    assert "Correct: The server must store an idempotency key" in prompt

@@ -164,5 +164,6 @@ export function evaluationView(evaluation, feedback) {
     evaluation ? keyPoints(evaluation.key_points) : null,
     evaluation ? star(evaluation.star) : null,
     feedback ? outline(feedback.improved_answer_outline) : null,
+    feedback ? list("Common mistakes on this question", feedback.pitfalls || [], "pitfalls") : null,
   );
 }

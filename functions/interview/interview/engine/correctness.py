@@ -161,7 +161,8 @@ class Flag:
     conflicts_with: str
 
 
-def _negated(text: str) -> bool:
+def negated(text: str) -> bool:
+    """Whether ``text`` contains a negation word (a claim and its negation are not the same claim)."""
     return bool(_NEGATION.search(text))
 
 
@@ -176,7 +177,7 @@ def misconceptions(units: list[str]) -> list[Flag]:
     for u, k in zip(*np.nonzero(wrong >= FLAG_AT), strict=True):
         if k in seen or wrong[u, k] - right[u, k] < MARGIN:
             continue
-        if _negated(units[u]) != _negated(MISCONCEPTIONS[k][0]):
+        if negated(units[u]) != negated(MISCONCEPTIONS[k][0]):
             continue
         seen.add(int(k))
         flags.append(Flag(units[u], MISCONCEPTIONS[k][1]))

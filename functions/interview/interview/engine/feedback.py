@@ -161,17 +161,30 @@ def _outline(question: Question, evaluation: Evaluation) -> list[str]:
     return outline
 
 
+def _pitfalls(question: Question) -> list[str]:
+    """The question's known misconceptions, each with the statement that corrects it.
+
+    Shown whatever the answer said: telling a wrong claim from a right one that uses the same words is beyond the
+    offline evaluator's sentence similarity (tried: it flagged strong answers), so these are lessons, not verdicts.
+    """
+    return [
+        f"Some candidates say {_quote(m.wrong, 200)} In fact, {_lower_first(m.right)}" for m in question.misconceptions
+    ]
+
+
 def feedback(question: Question, answer: str, evaluation: Evaluation) -> Feedback:
-    """Strengths, improvements and an improved-answer outline for this answer."""
+    """Strengths, improvements, an improved-answer outline and the question's common pitfalls for this answer."""
     stats = tx.analyse(answer)
     if stats.word_count == 0:
         return Feedback(
             strengths=[],
             improvements=["Give an answer: even a short one can be scored and improved."],
             improved_answer_outline=_outline(question, evaluation),
+            pitfalls=_pitfalls(question),
         )
     return Feedback(
         strengths=_strengths(question, evaluation, stats),
         improvements=_improvements(question, evaluation, stats),
         improved_answer_outline=_outline(question, evaluation),
+        pitfalls=_pitfalls(question),
     )

@@ -66,6 +66,12 @@ def _prompt(question: Question, answer: str, role: str, level: str, delivery: De
         f"Question: {question.text}",
         "Key points a strong answer covers (by index):",
         *[f"{i}. {point}" for i, point in enumerate(question.key_points)],
+        *(
+            ["Known misconceptions about this question (an answer that states one is technically wrong):"]
+            + [f"- Wrong: {m.wrong} Correct: {m.right}" for m in question.misconceptions]
+            if question.misconceptions
+            else []
+        ),
         f"Score only these criteria, 1 to 10: {', '.join(criteria)}.",
         "Judge meaning, not keywords: jargon and STAR labels without substance score low; a concise correct "
         "answer is not penalised for brevity; a fluent but technically wrong answer scores low on technical_depth; "

@@ -5,6 +5,13 @@ from pydantic import BaseModel, Field
 from practice_shared.models.common import Criterion, Engine, Level, QuestionType
 
 
+class Misconception(BaseModel):
+    """A wrong claim candidates make about a question, with the statement that corrects it."""
+
+    wrong: str = Field(min_length=10, max_length=300)
+    right: str = Field(min_length=10, max_length=300)
+
+
 class Question(BaseModel):
     """A bank question with its rubric."""
 
@@ -17,6 +24,9 @@ class Question(BaseModel):
     key_points: list[str] = Field(min_length=2, description="What a strong answer covers")
     topics: list[str] = Field(
         default=[], description="Skills and technologies the question is about (used for tailoring)"
+    )
+    misconceptions: list[Misconception] = Field(
+        default=[], description="Wrong claims an answer to this question is checked for (technical questions)"
     )
 
 
@@ -73,6 +83,7 @@ class Feedback(BaseModel):
     strengths: list[str]
     improvements: list[str]
     improved_answer_outline: list[str]
+    pitfalls: list[str] = Field(default=[], description="Common mistakes on this question, each with its correction")
 
 
 class FollowUp(BaseModel):
