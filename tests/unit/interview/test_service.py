@@ -231,3 +231,12 @@ def test_a_retried_answer_is_recorded_once(aws_tables):
     assert again.answer == first.answer and again.evaluation == first.evaluation
     assert len(store.load(ref.session_id, USER).answers) == 1
     assert store.get(ref.session_id, USER).answers_count == 1
+
+
+def test_the_table_is_built_once_per_aws_resource(aws_tables):
+    from practice_shared import aws
+
+    first = table()
+    assert table() is first
+    aws.resource.cache_clear()  # what the tests do between AWS mocks: the next table must use the new client
+    assert table() is not first and table().meta.client is aws.resource("dynamodb").meta.client

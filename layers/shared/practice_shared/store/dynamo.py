@@ -25,13 +25,18 @@ class ConditionFailed(Exception):
 
 def table() -> Any:
     """The single-table design's table (sessions, answers, reports, connections, quotas)."""
-    return _table(get_settings().table_name)
+    return _table(resource("dynamodb").meta.client, get_settings().table_name)
 
 
 @cache
-def _table(name: str) -> Any:
-    # boto3 builds a resource's class from its JSON model on every ``Table()`` call: a quarter of a typical
-    # invocation's CPU when it was done per request.
+def _table(client: Any, name: str) -> Any:
+    """The ``Table`` of the shared resource, whose ``client`` is only the cache key.
+
+    boto3 builds a resource's class from its JSON model on every ``Table()`` call: a quarter of a typical
+    invocation's CPU when it was done per request. The key is the client, not the resource: boto3 resources of a
+    service all compare equal, so a new resource (tests clear the cached clients between AWS mocks) would get a
+    table bound to the old one's client.
+    """
     return resource("dynamodb").Table(name)
 
 
