@@ -26,14 +26,15 @@ from local_stack.template import Template
 
 HANDLERS = Path(__file__).with_name("handlers")
 TEXT = "I wrote the runbook, trained the on-call engineers, and pages dropped by half within a month."
-SHORT = "We shipped the migration two weeks early."
+SHORT = "We shipped the migration early."
+CHUNK = 20_000  # audio bytes per audio_chunk message: the protocol's largest
 
 
 def short_answer() -> bytes:
-    """A spoken answer of at most three chunks: too short to start partial transcriptions, which would take a
-    planned fault before the end of the answer does."""
+    """A spoken answer of at most two chunks of ``CHUNK`` bytes: too short to start a partial transcription (the
+    gateway asks for one every third chunk), which could take a planned fault before the end of the answer does."""
     audio = speech_wav(SHORT, rate=8_000)
-    assert len(audio) <= 3 * 20_000
+    assert len(audio) <= 2 * CHUNK
     return audio
 
 
@@ -134,7 +135,7 @@ def test_a_streamed_answer_whose_transcription_fails_keeps_its_audio_and_can_be_
     session_id = user.session()
     with user.ws() as ws:
         join(ws, session_id)
-        last_seq = stream_answer(ws, "faultyvoice1", short_answer(), chunk=20_000)
+        last_seq = stream_answer(ws, "faultyvoice1", short_answer(), chunk=CHUNK)
         inject(plan, "transcribe error")
         send(ws, action="end_answer", answer_id="faultyvoice1", last_seq=last_seq)
         (error,) = [e for e in events(ws, of_type("error", "faultyvoice1"), timeout=120) if e["type"] == "error"]
@@ -168,7 +169,7 @@ def test_a_job_that_keeps_failing_reaches_the_on_failure_queue_and_the_answer_su
     session_id = user.session()
     with user.ws() as ws:
         join(ws, session_id)
-        last_seq = stream_answer(ws, "crashing001", short_answer(), chunk=20_000)
+        last_seq = stream_answer(ws, "crashing001", short_answer(), chunk=CHUNK)
         # The interview function answers nonsense three times: the job fails, Lambda retries it twice, then gives up.
         inject(plan, *["submit_answer garbage"] * 3)
         send(ws, action="end_answer", answer_id="crashing001", last_seq=last_seq)

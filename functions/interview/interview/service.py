@@ -27,7 +27,7 @@ from practice_shared.models.api import (
     SessionView,
     SubmitAnswerPayload,
 )
-from practice_shared.models.interview import Report
+from practice_shared.models.interview import FollowUp, Report
 from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionConfig, SessionRecord
 from practice_shared.observability import MetricUnit, logger, metrics, tracer
 from practice_shared.store import audio as audio_store
@@ -51,16 +51,18 @@ def _update(
     change: Callable[[SessionRecord], SessionRecord],
     expires_at: int,
     read: SessionRecord | None = None,
+    save: Callable[[SessionRecord, int], SessionRecord] = store.save,
 ) -> SessionRecord:
     """Apply ``change`` to the latest stored session, retrying when a concurrent writer wins the race.
 
     ``read``: the session as this request already read it, tried first (saving one read when nobody else wrote).
+    ``save``: how the changed session is written (with optimistic locking).
     """
     current = read
     for _ in range(SAVE_ATTEMPTS):
         current = current or store.get(ref.session_id, ref.user_id)
         try:
-            return store.save(change(current), expires_at)
+            return save(change(current), expires_at)
         except store.ConditionFailed:
             logger.info("Session changed concurrently; retrying", extra={"session_id": ref.session_id})
             current = None
@@ -155,7 +157,12 @@ def get_session(ref: SessionRef) -> SessionView:
 
 @tracer.capture_method
 def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
-    """Record an answer to the current question (or its pending follow-up); in evaluate mode, score it now."""
+    """Record an answer to the current question (or its pending follow-up); in evaluate mode, score it now.
+
+    The answer, its id's marker and the session's next version are written in one transaction. In evaluate mode the
+    answer is first stored as received (so that a failing evaluation loses nothing), then with its evaluation and
+    the session's next version.
+    """
     ref = SessionRef(user_id=payload.user_id, session_id=payload.session_id)
     record = store.get(ref.session_id, ref.user_id)
     _require(record, "active", action="submit an answer")
@@ -176,29 +183,16 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
         delivery=payload.delivery,
         created_at=now_iso(),
     )
-    if payload.client_answer_id and not store.claim_answer_id(ref.session_id, answer, _active_expiry()):
-        return _replay(record, payload.client_answer_id)
-    store.put_answer(ref.session_id, answer, _active_expiry())
-    stats.record(answers=1)
-    metrics.add_metric(name="AnswersSubmitted", unit=MetricUnit.Count, value=1)
-    logger.info(
-        "Answer recorded",
-        extra={"session_id": ref.session_id, "question_index": planned.index, "source": payload.source},
-    )
-
+    claim_id = payload.client_answer_id is not None
     next_follow_up = None
     if record.config.mode == "evaluate":
-        answer = _evaluate(record, planned, answer)
-        asked = record.follow_ups_asked if follow_up else 0
-        next_follow_up = make_follow_up(
-            planned.question,
-            answer.text,
-            answer.evaluation,
-            asked=asked,
-            max_follow_ups=record.config.max_follow_ups,
-        )
-        answer = answer.model_copy(update={"follow_up": next_follow_up})
-        store.put_answer(ref.session_id, answer, _active_expiry())
+        try:
+            store.store_answer(ref.session_id, answer, _active_expiry(), claim_id=claim_id)
+        except store.AnswerIdTaken:
+            return _replay(record, answer.answer_id)
+        _answer_recorded(ref, planned, payload)
+        answer, next_follow_up = _evaluate_now(record, planned, answer)
+        claim_id = False
 
     def record_answer(current: SessionRecord) -> SessionRecord:
         update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
@@ -207,15 +201,48 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
             update["follow_ups_asked"] = (current.follow_ups_asked + 1) if next_follow_up else current.follow_ups_asked
         return current.model_copy(update=update)
 
-    record = _update(ref, record_answer, _active_expiry(), read=record)
-    last = record.current_index >= len(record.plan) - 1
+    def save(session: SessionRecord, expires_at: int) -> SessionRecord:
+        return store.save_with_answer(session, answer, expires_at, claim_id=claim_id)
+
+    try:
+        saved = _update(ref, record_answer, _active_expiry(), read=record, save=save)
+    except store.AnswerIdTaken:
+        return _replay(record, answer.answer_id)
+    if record.config.mode != "evaluate":
+        _answer_recorded(ref, planned, payload)
+    last = saved.current_index >= len(saved.plan) - 1
     next_action = "answer_follow_up" if next_follow_up else ("end" if last else "next_question")
     return AnswerResult(
         answer=answer,
         evaluation=answer.evaluation,
         feedback=answer.feedback,
-        follow_up=question_view(record) if next_follow_up else None,
+        follow_up=question_view(saved) if next_follow_up else None,
         next_action=next_action,
+    )
+
+
+def _evaluate_now(
+    record: SessionRecord, planned: PlannedQuestion, answer: AnswerRecord
+) -> tuple[AnswerRecord, FollowUp | None]:
+    """Evaluate ``answer`` (evaluate mode) and decide whether to ask a follow-up question."""
+    answer = _evaluate(record, planned, answer)
+    follow_up = make_follow_up(
+        planned.question,
+        answer.text,
+        answer.evaluation,
+        asked=record.follow_ups_asked if record.pending_follow_up else 0,
+        max_follow_ups=record.config.max_follow_ups,
+    )
+    return answer.model_copy(update={"follow_up": follow_up}), follow_up
+
+
+def _answer_recorded(ref: SessionRef, planned: PlannedQuestion, payload: SubmitAnswerPayload) -> None:
+    """Count the answer (usage statistics, metric) and log it."""
+    stats.record(answers=1)
+    metrics.add_metric(name="AnswersSubmitted", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "Answer recorded",
+        extra={"session_id": ref.session_id, "question_index": planned.index, "source": payload.source},
     )
 
 

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -240,3 +241,25 @@ def test_the_table_is_built_once_per_aws_resource(aws_tables):
     assert table() is first
     aws.resource.cache_clear()  # what the tests do between AWS mocks: the next table must use the new client
     assert table() is not first and table().meta.client is aws.resource("dynamodb").meta.client
+
+
+def test_an_answer_is_stored_only_together_with_the_session_update_that_counts_it(aws_tables, monkeypatch):
+    ref = create(num_questions=2, mode="collect")
+    service.start_session(ref)
+    read = store.get
+
+    def read_then_someone_else_writes(session_id: str, user_id: str):
+        record = read(session_id, user_id)
+        store.save(record, int(time.time()) + 600)  # another request wins the race every time
+        return record
+
+    monkeypatch.setattr(store, "get", read_then_someone_else_writes)
+    with pytest.raises(errors.Conflict) as busy:
+        answer(ref, client_answer_id="never-half-stored")
+    assert busy.value.code == "busy"
+    monkeypatch.undo()
+    stored = store.load(ref.session_id, USER)
+    assert stored.answers == [] and stored.record.answers_count == 0
+    assert store.get_answer_by_id(ref.session_id, "never-half-stored") is None
+    assert answer(ref, client_answer_id="never-half-stored").answer.answer_id == "never-half-stored"
+    assert store.get(ref.session_id, USER).answers_count == 1

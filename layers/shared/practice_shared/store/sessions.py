@@ -19,6 +19,7 @@ import json
 from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from practice_shared.errors import NotFound
 from practice_shared.models.interview import Report
@@ -119,12 +120,6 @@ def _report_item(session_id: str, report: Report, expires_at: int) -> dict[str, 
     return {"pk": _pk(session_id), "sk": "REPORT", "expires_at": expires_at, "record": report.model_dump_json()}
 
 
-def put_answer(session_id: str, answer: AnswerRecord, expires_at: int) -> None:
-    """Store (or replace, when re-evaluated) one answer as its own item."""
-    with dynamo_errors():
-        table().put_item(Item=_answer_item(session_id, answer, expires_at))
-
-
 def put_answers(session_id: str, answers: list[AnswerRecord], expires_at: int, report: Report | None = None) -> None:
     """Store (or replace) several answers, and the final report if given, in batches of 25 items.
 
@@ -139,22 +134,70 @@ def put_answers(session_id: str, answers: list[AnswerRecord], expires_at: int, r
             batch.put_item(Item=_report_item(session_id, report, expires_at))
 
 
-def claim_answer_id(session_id: str, answer: AnswerRecord, expires_at: int) -> bool:
-    """Reserve ``answer.answer_id`` for this session; False when an answer with that id was already submitted."""
+class AnswerIdTaken(Exception):
+    """An answer with this client answer id was already submitted to the session."""
+
+
+def store_answer(session_id: str, answer: AnswerRecord, expires_at: int, *, claim_id: bool = False) -> None:
+    """Store ``answer`` and, when ``claim_id``, the marker reserving its answer id, in one transaction.
+
+    Raises :class:`AnswerIdTaken` when the id was already used (a retried request).
+    """
+    _write_answer(session_id, answer, expires_at, claim_id, None)
+
+
+def save_with_answer(
+    session: SessionRecord, answer: AnswerRecord, expires_at: int, *, claim_id: bool = False
+) -> SessionRecord:
+    """:func:`store_answer` and :func:`save` in one transaction: all or nothing.
+
+    Returns the stored session. Raises :class:`AnswerIdTaken` when the answer id was already used and
+    :class:`ConditionFailed` when the session changed since it was read.
+    """
+    stored = session.model_copy(update={"version": session.version + 1})
+    _write_answer(session.session_id, answer, expires_at, claim_id, stored)
+    return stored
+
+
+def _write_answer(
+    session_id: str, answer: AnswerRecord, expires_at: int, claim_id: bool, stored: SessionRecord | None
+) -> None:
+    writes: list[dict[str, Any]] = []
+    if claim_id:
+        marker = {"pk": _pk(session_id), "sk": f"ANSWERID#{answer.answer_id}", "answer_sk": _answer_sk(answer)}
+        writes.append(_put({**marker, "expires_at": expires_at}, "attribute_not_exists(pk)"))
+    writes.append(_put(_answer_item(session_id, answer, expires_at)))
+    if stored is not None:
+        unchanged = "attribute_exists(pk) AND #v = :expected"
+        version = {":expected": stored.version - 1}
+        writes.append(_put(_meta_item(stored, expires_at), unchanged, {"#v": "version"}, version))
     try:
+        table().meta.client.transact_write_items(TransactItems=writes)
+    except ClientError as exc:
+        reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+        if claim_id and reasons[:1] == ["ConditionalCheckFailed"]:
+            raise AnswerIdTaken(answer.answer_id) from exc
+        if {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
+            raise ConditionFailed("TransactionCanceledException") from exc
         with dynamo_errors():
-            table().put_item(
-                Item={
-                    "pk": _pk(session_id),
-                    "sk": f"ANSWERID#{answer.answer_id}",
-                    "answer_sk": _answer_sk(answer),
-                    "expires_at": expires_at,
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-    except ConditionFailed:
-        return False
-    return True
+            raise
+
+
+def _put(
+    item: dict[str, Any],
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One ``Put`` of a TransactWriteItems request (plain values: the table resource's client types them)."""
+    put: dict[str, Any] = {"TableName": table().name, "Item": item}
+    if condition:
+        put["ConditionExpression"] = condition
+    if names:
+        put["ExpressionAttributeNames"] = names
+    if values:
+        put["ExpressionAttributeValues"] = values
+    return {"Put": put}
 
 
 def get_answer_by_id(session_id: str, answer_id: str) -> AnswerRecord | None:
@@ -226,9 +269,9 @@ def _query_all(condition: Any, projection: str | None = None) -> list[dict[str, 
 
 
 __all__ = [
+    "AnswerIdTaken",
     "ConditionFailed",
     "StoredSession",
-    "claim_answer_id",
     "create",
     "delete",
     "get",
@@ -236,8 +279,9 @@ __all__ = [
     "get_report",
     "list_for_user",
     "load",
-    "put_answer",
     "put_answers",
     "recent_question_ids",
     "save",
+    "save_with_answer",
+    "store_answer",
 ]
