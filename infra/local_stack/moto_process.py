@@ -26,6 +26,8 @@ from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from uvicorn.middleware.wsgi import _WSGIMiddleware
 
+_list_of_moto_modules = backends.list_of_moto_modules
+
 
 def speed_up_moto() -> None:
     """moto's server as it is, less work it repeats on every request (each change keeps its answers the same)."""
@@ -37,9 +39,6 @@ def speed_up_moto() -> None:
     # deep copy of it), so one parse per distinct expression serves every request that sends it again.
     UpdateExpressionParser.make = staticmethod(lru_cache(maxsize=1024)(UpdateExpressionParser.make))  # type: ignore[method-assign]
     query_one_partition()
-
-
-_list_of_moto_modules = backends.list_of_moto_modules
 
 
 def query_one_partition() -> None:
