@@ -360,6 +360,54 @@ def test_queries_read_one_partition_with_dynamodb_order_limits_and_pages(stack: 
     assert {i["pk"]["S"] for i in by_owner["Items"]} == {"query-b"}
 
 
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(stack: LocalStack) -> None:
+    # moto_process backs up only the items a transaction names; a cancelled one must still change nothing.
+    dynamodb = stack.aws_client("dynamodb")
+
+    def key(sk: str) -> dict[str, Any]:
+        return {"pk": {"S": "tx-test"}, "sk": {"S": sk}}
+
+    dynamodb.put_item(TableName="InterviewTable", Item={**key("counter"), "n": {"N": "1"}})
+    dynamodb.put_item(TableName="InterviewTable", Item={**key("guard"), "state": {"S": "closed"}})
+    writes = [
+        {"Put": {"TableName": "InterviewTable", "Item": {**key("new"), "v": {"S": "x"}}}},
+        {
+            "Update": {
+                "TableName": "InterviewTable",
+                "Key": key("counter"),
+                "UpdateExpression": "ADD n :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+        {
+            "ConditionCheck": {
+                "TableName": "InterviewTable",
+                "Key": key("guard"),
+                "ConditionExpression": "#s = :open",
+                "ExpressionAttributeNames": {"#s": "state"},
+                "ExpressionAttributeValues": {":open": {"S": "open"}},
+            }
+        },
+    ]
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException) as cancelled:
+        dynamodb.transact_write_items(TransactItems=writes)
+    reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "ConditionalCheckFailed"]
+
+    def items() -> dict[str, dict[str, Any]]:
+        found = dynamodb.query(
+            TableName="InterviewTable",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "tx-test"}},
+        )["Items"]
+        return {item["sk"]["S"]: item for item in found}
+
+    assert set(items()) == {"counter", "guard"} and items()["counter"]["n"] == {"N": "1"}
+    dynamodb.put_item(TableName="InterviewTable", Item={**key("guard"), "state": {"S": "open"}})
+    dynamodb.transact_write_items(TransactItems=writes)
+    assert set(items()) == {"counter", "guard", "new"} and items()["counter"]["n"] == {"N": "2"}
+
+
 def test_the_ttl_sweeper_deletes_expired_items_only(stack: LocalStack) -> None:
     dynamodb = stack.aws_client("dynamodb")
     now = int(time.time())
