@@ -12,12 +12,13 @@ import contextlib
 import json
 import os
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from stats import summary_ms
+
+from local_stack.inprocess import rest_event
 
 NAMES = {"InterviewTable": "bench-sessions", "IdempotencyTable": "bench-idempotency", "AudioBucket": "bench-audio"}
 ENVIRONMENT = {
@@ -98,36 +99,6 @@ class OwnTime:
             yield
         finally:
             BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-
-def rest_event(method: str, path: str, body: dict[str, Any] | None = None, user: str = "bench-user") -> dict[str, Any]:
-    """An API Gateway REST proxy event (payload 1.0) for ``method path``, as the template's ``/api/{proxy+}``,
-    from ``user`` as the REST API's Cognito authorizer passes it (the token's claims)."""
-    headers = {"content-type": "application/json", "host": "bench.execute-api.us-east-1.amazonaws.com"}
-    return {
-        "resource": "/api/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.removeprefix("/api/")},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/api/{proxy+}",
-            "httpMethod": method,
-            "path": f"/dev{path}",
-            "stage": "dev",
-            "requestId": str(uuid.uuid4()),
-            "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": "bench"},
-            "authorizer": {"claims": {"sub": user, "cognito:username": user, "token_use": "access"}},
-            "apiId": "bench",
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
 
 
 class Flow:

@@ -39,6 +39,38 @@ def context(function_name: str, memory_size: int = 512, timeout_ms: int = TIMEOU
     )
 
 
+def rest_event(
+    method: str, path: str, body: str | dict[str, Any] | None = None, user: str = "user-1"
+) -> dict[str, Any]:
+    """The REST API's proxy event (payload 1.0) for ``method path`` under the template's ``/api/{proxy+}``, from
+    ``user`` as its Cognito authorizer passes a valid ID token's claims; ``body`` a string, or JSON to encode."""
+    headers = {"content-type": "application/json", "host": "api.example.com"}
+    return {
+        "resource": "/api/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"proxy": path.removeprefix("/api/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/api/{proxy+}",
+            "httpMethod": method,
+            "path": f"/dev{path}",
+            "stage": "dev",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": "in-process"},
+            "apiId": "local",
+            "authorizer": {"claims": {"sub": user, "cognito:username": user, "token_use": "id"}},
+        },
+        "body": json.dumps(body) if isinstance(body, dict) else body,
+        "isBase64Encoded": False,
+    }
+
+
 def _response(status: int, body: bytes, function_error: str | None) -> tuple[AWSResponse, dict[str, Any]]:
     parsed: dict[str, Any] = {
         "StatusCode": status,

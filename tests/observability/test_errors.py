@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from observability_helpers import emf_metrics, json_lines
 
-from local_stack.inprocess import context, route_invokes
+from local_stack.inprocess import context, rest_event, route_invokes
 from practice_shared.dispatch import dispatch
 from practice_shared.observability import logger, metrics
 
@@ -46,28 +46,6 @@ def test_a_refusal_is_not_an_error(powertools_output: pytest.CaptureFixture[str]
     assert "Errors" not in emf_metrics(json_lines(powertools_output.readouterr().out))
 
 
-def rest_event(path: str) -> dict[str, Any]:
-    return {
-        "resource": "/api/{proxy+}",
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {"host": "api.example.com"},
-        "multiValueHeaders": {"host": ["api.example.com"]},
-        "queryStringParameters": None,
-        "pathParameters": {"proxy": path.removeprefix("/api/")},
-        "requestContext": {
-            "requestId": "rest-request-1",
-            "stage": "dev",
-            "path": f"/dev{path}",
-            "httpMethod": "GET",
-            "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"claims": {"sub": "user-1", "cognito:username": "ada", "token_use": "id"}},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
-
-
 def test_the_gateway_counts_a_downstream_crash_it_answers_with_502(
     aws_tables: None, powertools_output: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,8 +53,10 @@ def test_the_gateway_counts_a_downstream_crash_it_answers_with_502(
     from practice_shared import aws
     from practice_shared.config import get_settings
 
+    event = rest_event("GET", "/api/sessions")
+    event["requestContext"]["requestId"] = "rest-request-1"  # the correlation id the logs must carry
     with route_invokes(aws.client("lambda"), {get_settings().interview_function_name: downstream_crash}):
-        response = gateway(rest_event("/api/sessions"), context("gateway"))
+        response = gateway(event, context("gateway"))
     assert response["statusCode"] == 502, response
     assert json.loads(response["body"])["error"]["code"] == "downstream_error"
     lines = json_lines(powertools_output.readouterr().out)

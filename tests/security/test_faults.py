@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -21,6 +20,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from security_helpers import User, answer_items, audio_keys, events, join, of_type, send, speech_wav, stream_answer
 
+from local_stack.inprocess import context, rest_event
 from local_stack.stack import LocalStack
 from local_stack.template import Template
 
@@ -205,37 +205,6 @@ def test_a_malformed_job_is_retried_then_dead_lettered(faulty_stack: LocalStack)
 # ---------------------------------------------------------------------- DynamoDB faults, in process
 
 
-def rest_event(method: str, path: str, body: dict | None = None) -> dict[str, Any]:
-    return {
-        "resource": "/api/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": {"content-type": "application/json"},
-        "multiValueHeaders": {"content-type": ["application/json"]},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.removeprefix("/api/")},
-        "requestContext": {
-            "httpMethod": method,
-            "path": f"/dev{path}",
-            "stage": "dev",
-            "requestId": "req-throttled",
-            "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"claims": {"sub": "user-throttled", "token_use": "id"}},
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
-
-
-CONTEXT = SimpleNamespace(
-    function_name="gateway",
-    memory_limit_in_mb=512,
-    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:gateway",
-    aws_request_id="req-1",
-)
-
-
 def test_dynamodb_throttling_is_reported_as_503(aws_tables: None, event_loop_for_mangum: None) -> None:
     from gateway.handler import lambda_handler
     from practice_shared.aws import resource
@@ -244,7 +213,7 @@ def test_dynamodb_throttling_is_reported_as_503(aws_tables: None, event_loop_for
     with Stubber(client) as stubber:
         # What the SDK raises once its own retries (standard mode, 3 attempts) are spent.
         stubber.add_client_error("update_item", "ProvisionedThroughputExceededException", http_status_code=400)
-        response = lambda_handler(rest_event("POST", "/api/sessions", {"role": "backend_engineer"}), CONTEXT)
+        response = lambda_handler(rest_event("POST", "/api/sessions", {"role": "backend_engineer"}), context("gateway"))
     assert response["statusCode"] == 503
     assert json.loads(response["body"])["error"] == {
         "code": "downstream_unavailable",
@@ -273,12 +242,13 @@ def test_write_conflicts_are_retried_then_reported_as_409(aws_tables: None) -> N
     from practice_shared.aws import resource
 
     created = lambda_handler(
-        {"action": "create_session", "payload": {"user_id": "u1", "request": {"role": "backend_engineer"}}}, CONTEXT
+        {"action": "create_session", "payload": {"user_id": "u1", "request": {"role": "backend_engineer"}}},
+        context("interview"),
     )
     ref = {"user_id": "u1", "session_id": created["result"]["session"]["session_id"]}
     left = conflicting_writes(resource("dynamodb").meta.client, 2)
-    started = lambda_handler({"action": "start_session", "payload": ref}, CONTEXT)
+    started = lambda_handler({"action": "start_session", "payload": ref}, context("interview"))
     assert started["ok"] is True and started["result"]["session"]["state"] == "active" and left == [0]
     conflicting_writes(resource("dynamodb").meta.client, 5)
-    busy = lambda_handler({"action": "next_question", "payload": ref}, CONTEXT)
+    busy = lambda_handler({"action": "next_question", "payload": ref}, context("interview"))
     assert busy["ok"] is False and busy["error"]["status"] == 409 and busy["error"]["code"] == "busy"

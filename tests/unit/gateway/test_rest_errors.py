@@ -5,62 +5,22 @@ These requests are refused before any downstream function is called, so they run
 """
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
 from gateway.handler import lambda_handler
-
-CONTEXT = SimpleNamespace(
-    function_name="gateway",
-    function_version="$LATEST",
-    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:gateway",
-    memory_limit_in_mb=512,
-    aws_request_id="req-1",
-    log_group_name="/aws/lambda/gateway",
-    log_stream_name="stream",
-    get_remaining_time_in_millis=lambda: 30_000,
-)
-
-
-def rest_event(method: str, path: str, body: str | None = None) -> dict:
-    return {
-        "resource": "/api/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": {"content-type": "application/json", "host": "localhost"},
-        "multiValueHeaders": {"content-type": ["application/json"], "host": ["localhost"]},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"proxy": path.removeprefix("/api/")},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/api/{proxy+}",
-            "httpMethod": method,
-            "path": f"/dev{path}",
-            "stage": "dev",
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": "pytest"},
-            "requestTimeEpoch": 1700000000000,
-            "domainName": "localhost",
-            "apiId": "local",
-            # What API Gateway's Cognito authorizer adds for a valid ID token (claims as strings).
-            "authorizer": {"claims": {"sub": "3f1c0d4e-user", "cognito:username": "ada", "token_use": "id"}},
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+from local_stack.inprocess import context, rest_event
 
 
 def call(method: str, path: str, body: str | None = None) -> tuple[int, dict]:
-    response = lambda_handler(rest_event(method, path, body), CONTEXT)
+    response = lambda_handler(rest_event(method, path, body), context("gateway"))
     return response["statusCode"], json.loads(response["body"])
 
 
 def test_a_request_that_passed_no_authorizer_is_401():
     event = rest_event("GET", "/api/sessions")
     del event["requestContext"]["authorizer"]
-    response = lambda_handler(event, CONTEXT)
+    response = lambda_handler(event, context("gateway"))
     assert response["statusCode"] == 401
     assert json.loads(response["body"])["error"]["code"] == "unauthorized"
 
@@ -110,7 +70,7 @@ def test_malformed_session_id_is_refused():
 
 
 def test_openapi_is_served():
-    response = lambda_handler(rest_event("GET", "/api/openapi.json"), CONTEXT)
+    response = lambda_handler(rest_event("GET", "/api/openapi.json"), context("gateway"))
     spec = json.loads(response["body"])
     assert response["statusCode"] == 200
     for path in ("/api/sessions", "/api/sessions/{session_id}/submit-answer", "/api/voice/transcribe"):
