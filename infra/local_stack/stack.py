@@ -75,7 +75,6 @@ class LocalStack:
         self.spec: StackSpec | None = None
         self.moto: aws.MotoServer | None = None
         self.functions: FunctionRegistry | None = None
-        self.sweeper: aws.TtlSweeper | None = None
         self.websocket: WebSocketApi | None = None
         self.identity: DevIdentityProvider | None = None
         self._server: uvicorn.Server | None = None
@@ -155,7 +154,7 @@ class LocalStack:
             sock.bind(("127.0.0.1", self._requested_port))
             self.port = sock.getsockname()[1]
             self.identity = DevIdentityProvider(self.http_url)
-            self.moto = aws.MotoServer(RUNTIME_DIR)
+            self.moto = aws.MotoServer(RUNTIME_DIR, self.ttl_sweep_seconds)
             self.spec = Template.load(self.template, self.parameters).stack_spec(moto_url=self.moto.url)
             create_resources(self.moto.client, self.spec)
             self.functions = self._functions(self.spec)
@@ -185,8 +184,6 @@ class LocalStack:
                 if not self._thread.is_alive() or time.monotonic() > deadline:
                     raise RuntimeError("The local stack's HTTP server did not start.")
                 time.sleep(0.02)
-            self.sweeper = aws.TtlSweeper(self.moto, self.spec, self.ttl_sweep_seconds)
-            self.sweeper.start()
             if self.prewarm:
                 self._prewarm()
         except BaseException:
@@ -206,9 +203,6 @@ class LocalStack:
         if self.functions is not None:
             self.functions.close()
             self.functions = None
-        if self.sweeper is not None:
-            self.sweeper.stop()
-            self.sweeper = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
