@@ -31,8 +31,8 @@ from practice_shared.models.interview import FollowUp, Report
 from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionConfig, SessionRecord
 from practice_shared.observability import MetricUnit, logger, metrics, tracer
 from practice_shared.store import audio as audio_store
+from practice_shared.store import quotas, stats
 from practice_shared.store import sessions as store
-from practice_shared.store import stats
 from practice_shared.timeutil import epoch_in, now_iso
 
 SAVE_ATTEMPTS = 5
@@ -113,7 +113,8 @@ def _plan(config: SessionConfig, avoid: set[str], seed: str) -> list[PlannedQues
 
 @tracer.capture_method
 def create_session(user_id: str, request: CreateSessionRequest) -> SessionView:
-    """Create a session with its question plan (tailored to the job description and resume)."""
+    """Create a session with its question plan (tailored to the job description and resume), consuming one of the
+    user's sessions of the day in the same write (429 when none is left)."""
     config = SessionConfig.model_validate(request.model_dump(exclude={"resume_pdf_base64"}))
     if request.resume_pdf_base64:
         config = config.model_copy(update={"resume_text": pdf_text(request.resume_pdf_base64)})
@@ -131,7 +132,8 @@ def create_session(user_id: str, request: CreateSessionRequest) -> SessionView:
         created_at=now,
         updated_at=now,
     )
-    store.create(record, _active_expiry())
+    limit = get_settings().max_sessions_per_day
+    quotas.consume_with(store.creation(record, _active_expiry()), user_id, "sessions", 1, limit, "new sessions")
     stats.record(sessions_created=1)
     metrics.add_metric(name="SessionsCreated", unit=MetricUnit.Count, value=1)
     logger.info("Session created", extra={"session_id": session_id, "questions": len(plan)})

@@ -263,3 +263,51 @@ def test_an_answer_is_stored_only_together_with_the_session_update_that_counts_i
     assert store.get_answer_by_id(ref.session_id, "never-half-stored") is None
     assert answer(ref, client_answer_id="never-half-stored").answer.answer_id == "never-half-stored"
     assert store.get(ref.session_id, USER).answers_count == 1
+
+
+def _sessions_used_today() -> float:
+    from datetime import UTC, datetime
+
+    key = {"pk": f"QUOTA#{USER}#{datetime.now(UTC):%Y-%m-%d}", "sk": "sessions"}
+    return float(table().get_item(Key=key, ConsistentRead=True).get("Item", {}).get("used", 0))
+
+
+def test_creating_a_session_consumes_the_daily_quota_in_the_same_write(aws_tables, monkeypatch):
+    monkeypatch.setenv("MAX_SESSIONS_PER_DAY", "2")
+    from practice_shared.config import get_settings
+
+    get_settings.cache_clear()
+    create(num_questions=1)
+    create(num_questions=1)
+    assert _sessions_used_today() == 2
+    with pytest.raises(errors.TooManyRequests) as refused:
+        create(num_questions=1)
+    assert refused.value.details["quota"] == "sessions" and refused.value.details["retry_after"] > 0
+    assert len(service.list_sessions(USER)) == 2 and _sessions_used_today() == 2  # refused: nothing written
+    get_settings.cache_clear()
+
+
+def test_a_session_that_cannot_be_written_consumes_no_quota(aws_tables, monkeypatch):
+    monkeypatch.setattr(store, "_meta_item", lambda record, expires_at: {"pk": "SESSION#taken", "sk": "META"})
+    table().put_item(Item={"pk": "SESSION#taken", "sk": "META"})
+    with pytest.raises(store.Cancelled) as cancelled:
+        create(num_questions=1)
+    assert cancelled.value.reasons == ["ConditionalCheckFailed", None]
+    assert _sessions_used_today() == 0
+
+
+def test_a_transaction_conflict_on_the_quota_counter_is_retried(aws_tables, monkeypatch):
+    from practice_shared.store import quotas
+
+    real = quotas.transact_write
+    calls = []
+
+    def conflict_once(writes):  # DynamoDB cancels concurrent transactions on one item; moto never does
+        calls.append(writes)
+        if len(calls) == 1:
+            raise store.Cancelled([None, "TransactionConflict"])
+        real(writes)
+
+    monkeypatch.setattr(quotas, "transact_write", conflict_once)
+    ref = create(num_questions=1)
+    assert len(calls) == 2 and store.get(ref.session_id, USER).state == "created" and _sessions_used_today() == 1

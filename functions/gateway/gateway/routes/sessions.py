@@ -21,7 +21,6 @@ from practice_shared.models.api import (
 )
 from practice_shared.models.interview import Report
 from practice_shared.store import audio as audio_store
-from practice_shared.store import quotas
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 User = Annotated[str, Depends(current_user)]
@@ -71,7 +70,6 @@ class Deleted(BaseModel):
 @router.post("", status_code=201, response_model=SessionView, summary="Create an interview session")
 def create_session(body: CreateSessionRequest, user: User) -> Any:
     """Create a session: role, level, type, mode, optional job description and resume; returns the question plan."""
-    quotas.consume(user, "sessions", 1, get_settings().max_sessions_per_day, "new sessions")
     return interview("create_session", {"user_id": user, "request": body.model_dump()})
 
 

@@ -23,6 +23,15 @@ class ConditionFailed(Exception):
     """A conditional write lost a race or found the item in another state."""
 
 
+class Cancelled(ConditionFailed):
+    """A transaction was cancelled: ``reasons`` has one code per write, in order (``None`` for writes that were
+    not the cause), e.g. ``ConditionalCheckFailed`` or ``TransactionConflict``."""
+
+    def __init__(self, reasons: list[str | None]):
+        super().__init__(f"TransactionCanceledException: {reasons}")
+        self.reasons = reasons
+
+
 def table() -> Any:
     """The single-table design's table (sessions, answers, reports, connections, quotas)."""
     return _table(resource("dynamodb").meta.client, get_settings().table_name)
@@ -52,3 +61,16 @@ def dynamo_errors() -> Iterator[None]:
         if code in THROTTLING_CODES:
             raise DownstreamUnavailable("The database is busy; please try again in a moment.") from exc
         raise
+
+
+def transact_write(writes: list[dict[str, Any]]) -> None:
+    """Write ``writes`` (entries of TransactWriteItems, plain values) all or nothing; raises :class:`Cancelled`."""
+    try:
+        table().meta.client.transact_write_items(TransactItems=writes)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons") or [{} for _ in writes]
+            codes = [None if reason.get("Code") in (None, "None") else reason["Code"] for reason in reasons]
+            raise Cancelled(codes) from exc
+        with dynamo_errors():
+            raise

@@ -1,13 +1,19 @@
 """Per-user daily quotas kept as atomic DynamoDB counters (``pk = QUOTA#<user>#<day>``, ``sk = <quota name>``).
 
-Counters reset at midnight UTC; their items expire two days later.
+Counters reset at midnight UTC; their items expire two days later. A quota spent on creating something is
+consumed in the same transaction that writes it (:func:`consume_with`): a refused request writes nothing, and a
+write that fails consumes nothing.
 """
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from practice_shared.errors import TooManyRequests
-from practice_shared.store.dynamo import ConditionFailed, dynamo_errors, table
+from practice_shared.errors import Conflict, TooManyRequests
+from practice_shared.store.dynamo import Cancelled, dynamo_errors, table, transact_write
+
+CONFLICT_ATTEMPTS = 5
+ADD_EXPRESSION = "ADD used :amount SET expires_at = if_not_exists(expires_at, :expires)"
 
 
 def _key(user_id: str, quota: str, now: datetime) -> dict[str, str]:
@@ -23,33 +29,36 @@ def _refuse(quota: str, limit: float, what: str, now: datetime) -> TooManyReques
     )
 
 
-def _add(user_id: str, quota: str, amount: float, now: datetime, condition: dict | None = None) -> None:
-    kwargs = condition or {"ExpressionAttributeValues": {}}
-    values = {
-        **kwargs.pop("ExpressionAttributeValues"),
-        ":amount": Decimal(str(round(amount, 3))),
-        ":expires": int(now.timestamp()) + 2 * 86_400,
-    }
-    with dynamo_errors():
-        table().update_item(
-            Key=_key(user_id, quota, now),
-            UpdateExpression="ADD used :amount SET expires_at = if_not_exists(expires_at, :expires)",
-            ExpressionAttributeValues=values,
-            **kwargs,
-        )
+def _add_values(amount: float, now: datetime) -> dict[str, Any]:
+    return {":amount": Decimal(str(round(amount, 3))), ":expires": int(now.timestamp()) + 2 * 86_400}
 
 
-def consume(user_id: str, quota: str, amount: float, limit: float, what: str) -> None:
-    """Atomically add ``amount`` to today's counter unless that would pass ``limit`` (then 429)."""
+def consume_with(write: dict[str, Any], user_id: str, quota: str, amount: float, limit: float, what: str) -> None:
+    """Write ``write`` (a TransactWriteItems entry) and add ``amount`` to today's counter in one transaction,
+    unless that would pass ``limit`` (then 429 and nothing is written).
+
+    Concurrent requests of one user conflict on the counter (DynamoDB cancels all but one transaction); they are
+    retried. Any other cancellation (``write``'s own condition) raises :class:`Cancelled`.
+    """
     now = datetime.now(UTC)
-    condition = {
-        "ConditionExpression": "attribute_not_exists(used) OR used <= :room",
-        "ExpressionAttributeValues": {":room": Decimal(str(round(limit - amount, 3)))},
+    charge = {
+        "Update": {
+            "TableName": table().name,
+            "Key": _key(user_id, quota, now),
+            "UpdateExpression": ADD_EXPRESSION,
+            "ConditionExpression": "attribute_not_exists(used) OR used <= :room",
+            "ExpressionAttributeValues": {**_add_values(amount, now), ":room": Decimal(str(round(limit - amount, 3)))},
+        }
     }
-    try:
-        _add(user_id, quota, amount, now, condition)
-    except ConditionFailed as exc:
-        raise _refuse(quota, limit, what, now) from exc
+    for _ in range(CONFLICT_ATTEMPTS):
+        try:
+            return transact_write([write, charge])
+        except Cancelled as exc:
+            if exc.reasons[1] == "ConditionalCheckFailed":
+                raise _refuse(quota, limit, what, now) from exc
+            if "TransactionConflict" not in exc.reasons:
+                raise
+    raise Conflict("Too many requests at once; please try again.", code="busy")
 
 
 def ensure_available(user_id: str, quota: str, limit: float, what: str) -> None:
@@ -63,4 +72,10 @@ def ensure_available(user_id: str, quota: str, limit: float, what: str) -> None:
 
 def record(user_id: str, quota: str, amount: float) -> None:
     """Add ``amount`` to today's counter, with no limit check (the amount is already spent)."""
-    _add(user_id, quota, amount, datetime.now(UTC))
+    now = datetime.now(UTC)
+    with dynamo_errors():
+        table().update_item(
+            Key=_key(user_id, quota, now),
+            UpdateExpression=ADD_EXPRESSION,
+            ExpressionAttributeValues=_add_values(amount, now),
+        )

@@ -19,12 +19,11 @@ import json
 from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from practice_shared.errors import NotFound
 from practice_shared.models.interview import Report
 from practice_shared.models.session import AnswerRecord, SessionRecord
-from practice_shared.store.dynamo import ConditionFailed, dynamo_errors, table
+from practice_shared.store.dynamo import Cancelled, ConditionFailed, dynamo_errors, table, transact_write
 
 USER_INDEX = "by-user"
 
@@ -56,10 +55,9 @@ def _meta_item(record: SessionRecord, expires_at: int) -> dict[str, Any]:
     }
 
 
-def create(record: SessionRecord, expires_at: int) -> None:
-    """Store a new session (fails if the id already exists)."""
-    with dynamo_errors():
-        table().put_item(Item=_meta_item(record, expires_at), ConditionExpression="attribute_not_exists(pk)")
+def creation(record: SessionRecord, expires_at: int) -> dict[str, Any]:
+    """The transaction entry that stores a new session (cancelled if the id already exists)."""
+    return _put(_meta_item(record, expires_at), "attribute_not_exists(pk)")
 
 
 def get(session_id: str, user_id: str) -> SessionRecord:
@@ -172,15 +170,11 @@ def _write_answer(
         version = {":expected": stored.version - 1}
         writes.append(_put(_meta_item(stored, expires_at), unchanged, {"#v": "version"}, version))
     try:
-        table().meta.client.transact_write_items(TransactItems=writes)
-    except ClientError as exc:
-        reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
-        if claim_id and reasons[:1] == ["ConditionalCheckFailed"]:
+        transact_write(writes)
+    except Cancelled as exc:
+        if claim_id and exc.reasons[:1] == ["ConditionalCheckFailed"]:
             raise AnswerIdTaken(answer.answer_id) from exc
-        if {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
-            raise ConditionFailed("TransactionCanceledException") from exc
-        with dynamo_errors():
-            raise
+        raise
 
 
 def _put(
@@ -270,9 +264,10 @@ def _query_all(condition: Any, projection: str | None = None) -> list[dict[str, 
 
 __all__ = [
     "AnswerIdTaken",
+    "Cancelled",
     "ConditionFailed",
     "StoredSession",
-    "create",
+    "creation",
     "delete",
     "get",
     "get_answer_by_id",
