@@ -27,6 +27,7 @@ from local_stack import aws
 from local_stack.app import build_app
 from local_stack.auth import DevIdentityProvider
 from local_stack.cfn import REGION, TemplateError
+from local_stack.event_sources import StreamPoller
 from local_stack.functions import INHERITED_ENV, RUNTIME_DIR, FunctionPool, FunctionRegistry
 from local_stack.resources import create_resources
 from local_stack.template import FunctionSpec, StackSpec, Template
@@ -76,6 +77,7 @@ class LocalStack:
         self.moto: aws.MotoServer | None = None
         self.functions: FunctionRegistry | None = None
         self.websocket: WebSocketApi | None = None
+        self.stream_pollers: list[StreamPoller] = []
         self.identity: DevIdentityProvider | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -158,6 +160,7 @@ class LocalStack:
             self.spec = Template.load(self.template, self.parameters).stack_spec(moto_url=self.moto.url)
             create_resources(self.moto.client, self.spec)
             self.functions = self._functions(self.spec)
+            self.stream_pollers = self._stream_pollers(self.spec, self.functions, self.moto)
             if self.spec.websocket:
                 self.websocket = WebSocketApi(
                     self.spec.websocket,
@@ -200,12 +203,34 @@ class LocalStack:
             self._server.should_exit = True
             self._thread.join(timeout=15)
         self._server = self._thread = None
+        for poller in self.stream_pollers:
+            poller.stop()
+        self.stream_pollers = []
         if self.functions is not None:
             self.functions.close()
             self.functions = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
+
+    @staticmethod
+    def _stream_pollers(spec: StackSpec, functions: FunctionRegistry, moto: aws.MotoServer) -> list[StreamPoller]:
+        """The event source mappings of the functions' DynamoDB events, polling from now on."""
+        pollers = []
+        for function in spec.functions.values():
+            pool = functions.get(function.logical_id)
+            assert pool is not None
+            for source in function.stream_sources:
+                poller = StreamPoller(
+                    function.arn,
+                    source,
+                    moto.client,
+                    pool.invoke,
+                    lambda arn, record: aws.send_to_destination(moto, arn, record),
+                ).open()
+                poller.start()
+                pollers.append(poller)
+        return pollers
 
     def _functions(self, spec: StackSpec) -> FunctionRegistry:
         provided = {

@@ -1,10 +1,12 @@
-"""What the local stack needs from template.yaml: tables, buckets, queues, functions and the two APIs.
+"""What the local stack needs from template.yaml: tables, buckets, queues, functions, the two APIs and the
+functions' DynamoDB stream event sources.
 
 Everything the local stack creates comes from here, so the local resources match the deployed ones.
 Local names: a table, queue or function is named by its logical id (``InterviewTable``,
 ``GatewayFunction``); a bucket by its logical id in lower case with hyphens (``audio-bucket``).
 """
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from typing import Any
 import boto3
 
 from local_stack.cfn import ACCOUNT_ID, REGION, Resolver, TemplateError, Unresolvable, load_yaml
+from local_stack.event_filters import check_pattern
 from local_stack.resources import create_resources
 
 DEFAULT_MAX_RETRIES = 2
@@ -62,6 +65,24 @@ class EventInvokeSpec:
 
 
 @dataclass(frozen=True)
+class StreamSourceSpec:
+    """A function's ``Type: DynamoDB`` event: an event source mapping polling a table's stream.
+
+    ``filters`` are the parsed ``FilterCriteria`` patterns (a record passes if any matches); ``max_retries`` -1
+    means until the records expire, as in Lambda.
+    """
+
+    table: str
+    starting_position: str = "LATEST"
+    batch_size: int = 100
+    batching_window: float = 0.0
+    max_retries: int = -1
+    on_failure: str | None = None
+    filters: tuple[dict[str, Any], ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """A function as the local runtime runs it.
 
@@ -80,6 +101,7 @@ class FunctionSpec:
     package_type: str = "Zip"
     aliases: tuple[str, ...] = ()
     event_invoke: EventInvokeSpec = EventInvokeSpec()
+    stream_sources: tuple[StreamSourceSpec, ...] = ()
 
     @property
     def arn(self) -> str:
@@ -277,6 +299,8 @@ def _resolver(
         if kind == "AWS::DynamoDB::Table":
             refs[lid] = names.get(lid, lid)
             attributes[(lid, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{refs[lid]}"
+            # moto names a stream after its creation time; the poller asks moto for the table's latest stream.
+            attributes[(lid, "StreamArn")] = f"{attributes[(lid, 'Arn')]}/stream/latest"
         elif kind == "AWS::S3::Bucket":
             refs[lid] = names.get(lid, bucket_name(lid))
             attributes[(lid, "Arn")] = f"arn:aws:s3:::{refs[lid]}"
@@ -375,6 +399,35 @@ def _function(
         package_type=package_type,
         aliases=aliases,
         event_invoke=_event_invoke(props.get("EventInvokeConfig"), resolver),
+        stream_sources=tuple(
+            _stream_source(lid, event["Properties"], resolver)
+            for event in props.get("Events", {}).values()
+            if event.get("Type") == "DynamoDB"
+        ),
+    )
+
+
+def _stream_source(lid: str, props: Mapping[str, Any], resolver: Resolver) -> StreamSourceSpec:
+    stream = str(resolver.resolve(props["Stream"]))
+    match = re.fullmatch(r"arn:aws:dynamodb:[^:]*:[^:]*:table/([^/]+)/stream/.+", stream)
+    if not match:
+        raise TemplateError(f"{lid}: DynamoDB event stream {stream!r} is not a table's stream.")
+    unsupported = ("FunctionResponseTypes", "BisectBatchOnFunctionError", "TumblingWindowInSeconds")
+    if any(props.get(name) for name in unsupported):
+        raise TemplateError(
+            f"{lid}: FunctionResponseTypes, BisectBatchOnFunctionError and TumblingWindowInSeconds are not emulated."
+        )
+    patterns = props.get("FilterCriteria", {}).get("Filters", [])
+    failure = props.get("DestinationConfig", {}).get("OnFailure", {})
+    return StreamSourceSpec(
+        table=match.group(1),
+        starting_position=str(props["StartingPosition"]),
+        batch_size=int(resolver.resolve(props.get("BatchSize", 100))),
+        batching_window=float(resolver.resolve(props.get("MaximumBatchingWindowInSeconds", 0))),
+        max_retries=int(resolver.resolve(props.get("MaximumRetryAttempts", -1))),
+        on_failure=str(resolver.resolve(failure["Destination"])) if "Destination" in failure else None,
+        filters=tuple(check_pattern(json.loads(resolver.resolve(f["Pattern"]))) for f in patterns),
+        enabled=bool(resolver.resolve(props.get("Enabled", True))),
     )
 
 
@@ -407,9 +460,11 @@ def _table(lid: str, resource: Mapping[str, Any], resolver: Resolver) -> TableSp
         args["ProvisionedThroughput"] = props.get(
             "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
         )
-    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if key in props:
             args[key] = props[key]
+    if "StreamSpecification" in props:  # CloudFormation's has no StreamEnabled: a specification enables the stream
+        args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     ttl = props.get("TimeToLiveSpecification", {})
     pitr = props.get("PointInTimeRecoverySpecification", {})
     return TableSpec(

@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from security_helpers import User, answer_items, audio_keys, events, join, of_type, send, speech_wav, stream_answer
 
-from local_stack.inprocess import context, rest_event
+from local_stack.inprocess import context
 from local_stack.stack import LocalStack
 from local_stack.template import Template
 
@@ -205,19 +205,38 @@ def test_a_malformed_job_is_retried_then_dead_lettered(faulty_stack: LocalStack)
 # ---------------------------------------------------------------------- DynamoDB faults, in process
 
 
-def test_dynamodb_throttling_is_reported_as_503(aws_tables: None, event_loop_for_mangum: None) -> None:
-    from gateway.handler import lambda_handler
+@pytest.mark.parametrize(
+    "error",
+    [
+        # What the SDK raises once its own retries (standard mode, 3 attempts) are spent.
+        {"service_error_code": "ProvisionedThroughputExceededException", "http_status_code": 400},
+        # A transaction DynamoDB cancelled because a write was throttled.
+        {
+            "service_error_code": "TransactionCanceledException",
+            "http_status_code": 400,
+            "modeled_fields": {"CancellationReasons": [{"Code": "None"}, {"Code": "ThrottlingError"}]},
+        },
+    ],
+)
+def test_dynamodb_throttling_is_reported_as_503(aws_tables: None, error: dict[str, Any]) -> None:
+    from interview.handler import lambda_handler
     from practice_shared.aws import resource
 
     client = resource("dynamodb").meta.client
     with Stubber(client) as stubber:
-        # What the SDK raises once its own retries (standard mode, 3 attempts) are spent.
-        stubber.add_client_error("update_item", "ProvisionedThroughputExceededException", http_status_code=400)
-        response = lambda_handler(rest_event("POST", "/api/sessions", {"role": "backend_engineer"}), context("gateway"))
-    assert response["statusCode"] == 503
-    assert json.loads(response["body"])["error"] == {
-        "code": "downstream_unavailable",
-        "message": "The database is busy; please try again in a moment.",
+        stubber.add_response("query", {"Items": []})  # the candidate's recent questions
+        stubber.add_client_error("transact_write_items", **error)
+        response = lambda_handler(
+            {"action": "create_session", "payload": {"user_id": "u1", "request": {"role": "backend_engineer"}}},
+            context("interview"),
+        )
+    assert response == {
+        "ok": False,
+        "error": {
+            "status": 503,
+            "code": "downstream_unavailable",
+            "message": "The database is busy; please try again in a moment.",
+        },
     }
 
 

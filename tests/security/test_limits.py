@@ -2,6 +2,7 @@
 
 import io
 import json
+import time
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -134,11 +135,16 @@ def test_unknown_admin_is_refused_and_admins_see_aggregates_only(stack: LocalSta
     refused = candidate.call("GET", "/api/admin/stats")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
     admin = user_factory("admin", groups=("admin",))
-    stats = admin.call("GET", "/api/admin/stats", params={"days": 3})
-    assert stats.status_code == 200, stats.text
-    body = stats.json()
+    deadline = time.monotonic() + 20  # counted from the table's stream: batches of up to 2 s, polled 4 times a second
+    while True:
+        stats = admin.call("GET", "/api/admin/stats", params={"days": 3})
+        assert stats.status_code == 200, stats.text
+        body = stats.json()
+        today = body["days"][-1]
+        if (today["sessions_created"] >= 1 and today["answers"] >= 1) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert len(body["days"]) == 3 and body["days"][-1]["date"] == datetime.now(UTC).date().isoformat()
-    today = body["days"][-1]
     assert today["sessions_created"] >= 1 and today["answers"] >= 1
     assert set(today) == {"date", "sessions_created", "sessions_completed", "answers", "mean_score"}
     assert candidate.user_id not in stats.text and session_id not in stats.text

@@ -1,5 +1,6 @@
 """template.yaml: lint-clean, valid for SAM offline, complete, and least-privilege after the SAM transform."""
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -392,3 +393,23 @@ def test_rest_api_proxies_api_paths_to_the_gateway(transformed: dict[str, Any]) 
     ]
     # /api, /api/{proxy+}, the public /api/health, /api/openapi.json and /api/docs, and the WebSocket API
     assert len(permissions) == 6
+
+
+def test_usage_statistics_are_fed_by_the_tables_stream_with_filters_retries_and_a_failure_queue(
+    transformed: dict[str, Any],
+) -> None:
+    resources = transformed["Resources"]
+    stream = resources["InterviewTable"]["Properties"]["StreamSpecification"]
+    assert stream == {"StreamViewType": "NEW_AND_OLD_IMAGES"}  # a completion is seen as a state change
+    mapping = resources["InterviewFunctionUsageStatistics"]
+    assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
+    props = mapping["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["InterviewTable", "StreamArn"]}
+    assert props["FunctionName"] == {"Ref": "InterviewFunction"} and props["StartingPosition"] == "LATEST"
+    assert props["MaximumRetryAttempts"] == 5 and props["MaximumBatchingWindowInSeconds"] == 2
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert [p["eventName"] for p in patterns] == [["INSERT"], ["MODIFY"]]
+    role = resources["InterviewFunctionRole"]["Properties"]
+    assert "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole" in role["ManagedPolicyArns"]
+    assert grants(transformed, "InterviewFunctionRole", "sqs:") == {"${AsyncFailureQueue.Arn}"}

@@ -1,8 +1,11 @@
-"""Lambda entry point of the interview function: one action per invocation (see practice_shared.dispatch)."""
+"""Lambda entry point of the interview function: one action per invocation (see practice_shared.dispatch), or a
+batch of the table's stream records (usage statistics)."""
 
 from typing import Any
 
-from interview import service
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
+
+from interview import service, usage
 from practice_shared.config import get_settings
 from practice_shared.dispatch import dispatch
 from practice_shared.models.api import CreateSessionPayload, SessionRef, SubmitAnswerPayload, UserRef
@@ -37,5 +40,7 @@ ACTIONS = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run the requested action and answer with an ``ok``/``error`` envelope."""
+    """Run the requested action and answer with an ``ok``/``error`` envelope; count a stream batch's changes."""
+    if "Records" in event:
+        return usage.record_changes(DynamoDBStreamEvent(event))
     return dispatch(event, ACTIONS)

@@ -31,7 +31,7 @@ from practice_shared.models.interview import FollowUp, Report
 from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionConfig, SessionRecord
 from practice_shared.observability import MetricUnit, logger, metrics, tracer
 from practice_shared.store import audio as audio_store
-from practice_shared.store import quotas, stats
+from practice_shared.store import quotas
 from practice_shared.store import sessions as store
 from practice_shared.timeutil import epoch_in, now_iso
 
@@ -134,7 +134,6 @@ def create_session(user_id: str, request: CreateSessionRequest) -> SessionView:
     )
     limit = get_settings().max_sessions_per_day
     quotas.consume_with(store.creation(record, _active_expiry()), user_id, "sessions", 1, limit, "new sessions")
-    stats.record(sessions_created=1)
     metrics.add_metric(name="SessionsCreated", unit=MetricUnit.Count, value=1)
     logger.info("Session created", extra={"session_id": session_id, "questions": len(plan)})
     return SessionView(session=record)
@@ -239,8 +238,7 @@ def _evaluate_now(
 
 
 def _answer_recorded(ref: SessionRef, planned: PlannedQuestion, payload: SubmitAnswerPayload) -> None:
-    """Count the answer (usage statistics, metric) and log it."""
-    stats.record(answers=1)
+    """Count the answer (metric) and log it."""
     metrics.add_metric(name="AnswersSubmitted", unit=MetricUnit.Count, value=1)
     logger.info(
         "Answer recorded",
@@ -348,9 +346,6 @@ def end_session(ref: SessionRef) -> Report:
         )
 
     _update(ref, complete, history, read=record)
-    if record.state != "completed":
-        scored = {"score_total": report.overall, "scored_sessions": 1} if report.overall is not None else {}
-        stats.record(sessions_completed=1, **scored)
     metrics.add_metric(name="SessionsCompleted", unit=MetricUnit.Count, value=1)
     return report
 

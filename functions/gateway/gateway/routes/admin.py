@@ -1,7 +1,7 @@
 """``/api/admin``: aggregate usage statistics for the administrators' Cognito group, and nothing else.
 
-The numbers come from atomic daily counters (:mod:`practice_shared.store.stats`); no session, answer, audio or
-identity of any user is read or returned.
+The numbers come from daily counters kept from the table's stream (:mod:`practice_shared.store.stats`); no
+session, answer, audio or identity of any user is read or returned.
 """
 
 from typing import Annotated, Any

@@ -18,6 +18,10 @@ THROTTLING_CODES = {
     "InternalServerError",
 }
 
+# A transaction's cancellation reasons when DynamoDB throttled one of its writes.
+THROTTLED_WRITES = {"ProvisionedThroughputExceeded", "ThrottlingError"}
+BUSY = "The database is busy; please try again in a moment."
+
 
 class ConditionFailed(Exception):
     """A conditional write lost a race or found the item in another state."""
@@ -59,18 +63,24 @@ def dynamo_errors() -> Iterator[None]:
         if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
             raise ConditionFailed(code) from exc
         if code in THROTTLING_CODES:
-            raise DownstreamUnavailable("The database is busy; please try again in a moment.") from exc
+            raise DownstreamUnavailable(BUSY) from exc
         raise
 
 
-def transact_write(writes: list[dict[str, Any]]) -> None:
-    """Write ``writes`` (entries of TransactWriteItems, plain values) all or nothing; raises :class:`Cancelled`."""
+def transact_write(writes: list[dict[str, Any]], token: str | None = None) -> None:
+    """Write ``writes`` (entries of TransactWriteItems, plain values) all or nothing; raises :class:`Cancelled`.
+
+    ``token`` (at most 36 characters): a retry with the same token within ten minutes is not applied again.
+    """
+    extra = {"ClientRequestToken": token} if token else {}
     try:
-        table().meta.client.transact_write_items(TransactItems=writes)
+        table().meta.client.transact_write_items(TransactItems=writes, **extra)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
             reasons = exc.response.get("CancellationReasons") or [{} for _ in writes]
             codes = [None if reason.get("Code") in (None, "None") else reason["Code"] for reason in reasons]
+            if THROTTLED_WRITES & set(codes):
+                raise DownstreamUnavailable(BUSY) from exc
             raise Cancelled(codes) from exc
         with dynamo_errors():
             raise

@@ -194,6 +194,25 @@ def _put(
     return {"Put": put}
 
 
+def usage_of_change(
+    event_name: str, keys: dict[str, Any], old_image: dict[str, Any], new_image: dict[str, Any]
+) -> dict[str, float]:
+    """What one change of the table (a stream record's event name, keys and images) adds to the usage counters
+    (:data:`practice_shared.store.stats.COUNTERS`): a session created, an answer stored, a session completed."""
+    pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
+    if not pk.startswith("SESSION#"):
+        return {}
+    if event_name == "INSERT" and sk == "META":
+        return {"sessions_created": 1}
+    if event_name == "INSERT" and sk.startswith("ANSWER#"):
+        return {"answers": 1}
+    if event_name == "MODIFY" and sk == "META" and old_image.get("state") != new_image.get("state") == "completed":
+        overall = SessionRecord.model_validate_json(new_image["record"]).overall
+        scored = {"score_total": overall, "scored_sessions": 1} if overall is not None else {}
+        return {"sessions_completed": 1, **scored}
+    return {}
+
+
 def get_answer_by_id(session_id: str, answer_id: str) -> AnswerRecord | None:
     """The answer submitted with ``answer_id``, or None if it is not stored (yet)."""
     with dynamo_errors():
@@ -279,4 +298,5 @@ __all__ = [
     "save",
     "save_with_answer",
     "store_answer",
+    "usage_of_change",
 ]

@@ -1,18 +1,18 @@
 """Aggregate usage counters for administrators (``pk = STATS#<day>``, ``sk = TOTALS``), per UTC day.
 
 Counters are atomic DynamoDB ``ADD`` updates: sessions created and completed, answers recorded, and the sum and
-count of completed sessions' overall scores (their mean is derived). They hold numbers only, never anyone's
-content or identity. Items expire after ``RETENTION_DAYS``.
+count of completed sessions' overall scores (their mean is derived). They are kept from the table's stream
+(``interview.usage``), one update per batch of changes, never on a request's path. They hold numbers only, never
+anyone's content or identity. Items expire after ``RETENTION_DAYS``.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from practice_shared.aws import resource
-from practice_shared.errors import AppError
-from practice_shared.observability import MetricUnit, logger, metrics
-from practice_shared.store.dynamo import dynamo_errors, table
+from practice_shared.store.dynamo import dynamo_errors, table, transact_write
 
 COUNTERS = ("sessions_created", "sessions_completed", "answers", "score_total", "scored_sessions")
 RETENTION_DAYS = 400
@@ -22,33 +22,27 @@ def _key(day: date) -> dict[str, str]:
     return {"pk": f"STATS#{day.isoformat()}", "sk": "TOTALS"}
 
 
-def count(**amounts: float) -> None:
-    """Atomically add ``amounts`` (keyword per counter of :data:`COUNTERS`) to today's totals."""
+def add(day: date, amounts: Mapping[str, float], token: str) -> None:
+    """Atomically add ``amounts`` (per counter of :data:`COUNTERS`) to ``day``'s totals.
+
+    ``token`` names this addition: the same token within ten minutes is applied once (DynamoDB's transaction
+    idempotency), so a retried batch of changes is not counted twice.
+    """
     unknown = set(amounts) - set(COUNTERS)
     if unknown:
         raise ValueError(f"Unknown counters: {sorted(unknown)}")
-    now = datetime.now(UTC)
     names = {f"#c{i}": name for i, name in enumerate(amounts)}
     values: dict[str, Any] = {f":v{i}": Decimal(str(round(v, 3))) for i, v in enumerate(amounts.values())}
-    values[":exp"] = int(now.timestamp()) + RETENTION_DAYS * 86_400
+    values[":exp"] = int(datetime.combine(day, time(), UTC).timestamp()) + RETENTION_DAYS * 86_400
     adds = ", ".join(f"#c{i} :v{i}" for i in range(len(amounts)))
-    with dynamo_errors():
-        table().update_item(
-            Key=_key(now.date()),
-            UpdateExpression=f"ADD {adds} SET expires_at = if_not_exists(expires_at, :exp)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-
-
-def record(**amounts: float) -> None:
-    """:func:`count`, for callers whose own work must not fail because of statistics: a failed update (the table
-    throttled) is logged and counted in the ``StatsNotRecorded`` metric instead of being raised."""
-    try:
-        count(**amounts)
-    except AppError as exc:
-        logger.warning("Usage statistics not recorded", extra={"counters": sorted(amounts), "code": exc.code})
-        metrics.add_metric(name="StatsNotRecorded", unit=MetricUnit.Count, value=1)
+    update = {
+        "TableName": table().name,
+        "Key": _key(day),
+        "UpdateExpression": f"ADD {adds} SET expires_at = if_not_exists(expires_at, :exp)",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    transact_write([{"Update": update}], token=token)
 
 
 def daily(days: int) -> list[dict[str, Any]]:
