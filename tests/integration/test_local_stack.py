@@ -360,6 +360,75 @@ def test_queries_read_one_partition_with_dynamodb_order_limits_and_pages(stack: 
     assert {i["pk"]["S"] for i in by_owner["Items"]} == {"query-b"}
 
 
+def _dynamodb_calls(dynamodb: Any, table: str) -> list[dict[str, Any]]:
+    """Data-plane calls whose answers carry every kind of attribute value."""
+    item = {
+        "pk": {"S": "json-test"},
+        "sk": {"S": "item#1"},
+        "n": {"N": "12.50"},
+        "b": {"B": b"\x00\xffbytes"},
+        "flag": {"BOOL": True},
+        "nothing": {"NULL": True},
+        "names": {"SS": ["a", "b"]},
+        "counts": {"NS": ["1", "2"]},
+        "blobs": {"BS": [b"x", b"y"]},
+        "list": {"L": [{"S": "one"}, {"N": "2"}, {"M": {"deep": {"S": "value"}}}]},
+        "map": {"M": {"k": {"S": "v"}, "inner": {"L": [{"BOOL": False}]}}},
+    }
+    key = {"pk": item["pk"], "sk": item["sk"]}
+    answers = [
+        dynamodb.put_item(TableName=table, Item=item),
+        dynamodb.put_item(TableName=table, Item={**item, "sk": {"S": "item#2"}}, ReturnValues="ALL_OLD"),
+        dynamodb.put_item(TableName=table, Item={**item, "sk": {"S": "item#2"}}, ReturnValues="ALL_OLD"),
+        dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True),
+        dynamodb.get_item(TableName=table, Key={**key, "sk": {"S": "missing"}}),
+        dynamodb.get_item(
+            TableName=table, Key=key, ProjectionExpression="#m.k, b", ExpressionAttributeNames={"#m": "map"}
+        ),
+        dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": item["pk"]},
+            ScanIndexForward=False,
+            Limit=1,
+        ),
+        dynamodb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="ADD n :one SET #l[0] = :s",
+            ExpressionAttributeNames={"#l": "list"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":s": {"S": "uno"}},
+            ReturnValues="ALL_NEW",
+        ),
+        dynamodb.batch_get_item(RequestItems={table: {"Keys": [key]}}),
+        dynamodb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key}}]),
+        dynamodb.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD"),
+    ]
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
+def test_moto_answers_data_calls_as_its_own_serializer_does(stack: LocalStack) -> None:
+    # moto_process dumps DynamoDB results as JSON instead of walking the API model; compare with moto's own.
+    from moto import mock_aws
+
+    served = _dynamodb_calls(stack.aws_client("dynamodb"), "InterviewTable")
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="InterviewTable",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        plain = _dynamodb_calls(dynamodb, "InterviewTable")
+    assert served == plain
+
+
 def test_a_cancelled_transaction_leaves_every_item_as_it_was(stack: LocalStack) -> None:
     # moto_process backs up only the items a transaction names; a cancelled one must still change nothing.
     dynamodb = stack.aws_client("dynamodb")
@@ -369,8 +438,12 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(stack: LocalStack) 
 
     dynamodb.put_item(TableName="InterviewTable", Item={**key("counter"), "n": {"N": "1"}})
     dynamodb.put_item(TableName="InterviewTable", Item={**key("guard"), "state": {"S": "closed"}})
+    dynamodb.put_item(TableName="InterviewTable", Item={**key("replaced"), "v": {"S": "old"}})
+    dynamodb.put_item(TableName="InterviewTable", Item={**key("gone"), "v": {"S": "here"}})
     writes = [
         {"Put": {"TableName": "InterviewTable", "Item": {**key("new"), "v": {"S": "x"}}}},
+        {"Put": {"TableName": "InterviewTable", "Item": {**key("replaced"), "v": {"S": "new"}}}},
+        {"Delete": {"TableName": "InterviewTable", "Key": key("gone")}},
         {
             "Update": {
                 "TableName": "InterviewTable",
@@ -392,7 +465,7 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(stack: LocalStack) 
     with pytest.raises(dynamodb.exceptions.TransactionCanceledException) as cancelled:
         dynamodb.transact_write_items(TransactItems=writes)
     reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
-    assert reasons == ["None", "None", "ConditionalCheckFailed"]
+    assert reasons == ["None", "None", "None", "None", "ConditionalCheckFailed"]
 
     def items() -> dict[str, dict[str, Any]]:
         found = dynamodb.query(
@@ -402,10 +475,14 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(stack: LocalStack) 
         )["Items"]
         return {item["sk"]["S"]: item for item in found}
 
-    assert set(items()) == {"counter", "guard"} and items()["counter"]["n"] == {"N": "1"}
+    before = items()
+    assert set(before) == {"counter", "guard", "replaced", "gone"} and before["counter"]["n"] == {"N": "1"}
+    assert before["replaced"]["v"] == {"S": "old"}
     dynamodb.put_item(TableName="InterviewTable", Item={**key("guard"), "state": {"S": "open"}})
     dynamodb.transact_write_items(TransactItems=writes)
-    assert set(items()) == {"counter", "guard", "new"} and items()["counter"]["n"] == {"N": "2"}
+    after = items()
+    assert set(after) == {"counter", "guard", "new", "replaced"} and after["counter"]["n"] == {"N": "2"}
+    assert after["replaced"]["v"] == {"S": "new"}
 
 
 def test_the_ttl_sweeper_deletes_expired_items_only(stack: LocalStack) -> None:
