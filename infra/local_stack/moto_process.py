@@ -92,8 +92,10 @@ def query_one_partition() -> None:
     moto's ``Table.query`` starts from ``all_items()``: every item of the table, sorted by key with DynamoType
     comparisons (each converting both values again), so one session's query went from 2 ms to 60 ms as a load
     run filled the table. Here a query of the table starts from the queried partition only, and a query of an
-    index from the items whose index hash key matches. moto then filters, sorts, pages and projects them as
-    before, so results, ordering and pagination stay moto's own. Sorting is by each key attribute's value
+    index from the items whose index hash key matches, found through a map from each index hash key value to the
+    items ever written with it (kept as items are put or updated; an entry whose item is gone or changed is
+    dropped when a query finds it so). moto then filters, sorts, pages and projects them as before, so results,
+    ordering and pagination stay moto's own. Sorting is by each key attribute's value
     converted once per item, which is what DynamoType's comparisons compare (key attributes are strings,
     numbers or binary). Scans are untouched.
     """
@@ -111,12 +113,7 @@ def query_one_partition() -> None:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
         if index_name:
             wanted = [(name, value.type, value.value) for name, value in kwargs.get("hash_key_conditions") or []]
-            scope.items = [
-                item
-                for partition in list(self.items.values())
-                for item in list(partition.values())
-                if all(_equals(item.attrs.get(name), kind, value) for name, kind, value in wanted)
-            ]
+            scope.items = _indexed_items(self, wanted)
         else:
             scope.items = list(self.items.get(hash_key, {}).values())
         try:
@@ -129,9 +126,61 @@ def query_one_partition() -> None:
         items.sort(key=lambda item: tuple(_sortable(item.attrs[name]) for name in names))
         return items
 
+    original_put = Table.put_item
+    original_update = dynamodb_models.DynamoDBBackend.update_item
+
+    def put_item(self: Table, *args: Any, **kwargs: Any) -> Any:
+        item = original_put(self, *args, **kwargs)
+        _note_index_keys(self, item)
+        return item
+
+    def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        item = original_update(self, table_name, *args, **kwargs)
+        _note_index_keys(self.get_table(table_name), item)
+        return item
+
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.sorted_items = sorted_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+    Table.put_item = put_item  # type: ignore[method-assign]
+    dynamodb_models.DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
+def _index_keys(table: Table) -> dict[tuple[str, str, Any], set[tuple[Any, Any]]]:
+    """(index hash attribute, type, value) -> keys of the items written with it; built from the table once."""
+    keys = table.__dict__.get("_index_keys")
+    if keys is None:
+        keys = table.__dict__["_index_keys"] = {}
+        for partition in list(table.items.values()):
+            for item in list(partition.values()):
+                _note_index_keys(table, item)
+    return keys
+
+
+def _note_index_keys(table: Table, item: Any) -> None:
+    if item is None or not table.range_key_attr:
+        return
+    keys = _index_keys(table)
+    for index in [*table.global_indexes, *table.indexes]:
+        name = index.schema[0]["AttributeName"]  # the index's hash key comes first
+        value = item.attrs.get(name)
+        if value is not None:
+            keys.setdefault((name, value.type, value.value), set()).add((item.hash_key, item.range_key))
+
+
+def _indexed_items(table: Table, wanted: list[tuple[str, str, Any]]) -> list[Any]:
+    """The items whose attributes equal every ``(name, type, value)`` of ``wanted`` (an index's hash key)."""
+    if not wanted:
+        return [item for partition in list(table.items.values()) for item in list(partition.values())]
+    found = []
+    candidates = _index_keys(table).get(wanted[0], set())
+    for hash_key, range_key in list(candidates):
+        item = table.items.get(hash_key, {}).get(range_key)
+        if item is not None and all(_equals(item.attrs.get(name), kind, value) for name, kind, value in wanted):
+            found.append(item)
+        elif item is None or not _equals(item.attrs.get(wanted[0][0]), wanted[0][1], wanted[0][2]):
+            candidates.discard((hash_key, range_key))
+    return found
 
 
 def _equals(attribute: Any, kind: str, value: Any) -> bool:

@@ -358,6 +358,31 @@ def test_queries_read_one_partition_with_dynamodb_order_limits_and_pages(stack: 
     )
     assert [i["gsi1sk"]["S"] for i in by_owner["Items"]] == ["2026-01-05", "2026-01-04", "2026-01-03"]
     assert {i["pk"]["S"] for i in by_owner["Items"]} == {"query-b"}
+    # An item that changes owner, one deleted, and one given an owner by an update move in the index as well.
+    dynamodb.update_item(
+        TableName="InterviewTable",
+        Key={"pk": {"S": "query-b"}, "sk": {"S": "item#4"}},
+        UpdateExpression="SET gsi1pk = :o",
+        ExpressionAttributeValues={":o": {"S": "owner-query-a"}},
+    )
+    dynamodb.delete_item(TableName="InterviewTable", Key={"pk": {"S": "query-b"}, "sk": {"S": "item#3"}})
+    dynamodb.update_item(
+        TableName="InterviewTable",
+        Key={"pk": {"S": "query-c"}, "sk": {"S": "item#9"}},
+        UpdateExpression="SET gsi1pk = :o, gsi1sk = :d",
+        ExpressionAttributeValues={":o": {"S": "owner-query-b"}, ":d": {"S": "2026-01-09"}},
+    )
+
+    def owned_by(owner: str) -> list[str]:
+        items = query(
+            IndexName="by-user",
+            KeyConditionExpression="gsi1pk = :o",
+            ExpressionAttributeValues={":o": {"S": owner}},
+        )["Items"]
+        return [f"{i['pk']['S']}/{i['sk']['S']}" for i in items]
+
+    assert owned_by("owner-query-b") == ["query-b/item#0", "query-b/item#1", "query-b/item#2", "query-c/item#9"]
+    assert owned_by("owner-query-a")[-1] == "query-b/item#4" and len(owned_by("owner-query-a")) == 6
 
 
 def _dynamodb_calls(dynamodb: Any, table: str) -> list[dict[str, Any]]:
