@@ -395,18 +395,22 @@ def test_rest_api_proxies_api_paths_to_the_gateway(transformed: dict[str, Any]) 
     assert len(permissions) == 6
 
 
-def test_usage_statistics_are_fed_by_the_tables_stream_with_filters_retries_and_a_failure_queue(
+def test_the_interview_function_follows_the_tables_stream_with_filters_retries_and_a_failure_queue(
     transformed: dict[str, Any],
 ) -> None:
     resources = transformed["Resources"]
     stream = resources["InterviewTable"]["Properties"]["StreamSpecification"]
     assert stream == {"StreamViewType": "NEW_AND_OLD_IMAGES"}  # a completion is seen as a state change
-    mapping = resources["InterviewFunctionUsageStatistics"]
+    mapping = resources["InterviewFunctionSessionChanges"]
     assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
     props = mapping["Properties"]
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["InterviewTable", "StreamArn"]}
     assert props["FunctionName"] == {"Ref": "InterviewFunction"} and props["StartingPosition"] == "LATEST"
-    assert props["MaximumRetryAttempts"] == 5 and props["MaximumBatchingWindowInSeconds"] == 2
+    assert (
+        props["MaximumRetryAttempts"] == 5
+        and props["BatchSize"] == 10
+        and "MaximumBatchingWindowInSeconds" not in props
+    )
     assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
     patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
     assert [p["eventName"] for p in patterns] == [["INSERT"], ["MODIFY"]]

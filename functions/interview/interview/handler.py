@@ -1,11 +1,11 @@
 """Lambda entry point of the interview function: one action per invocation (see practice_shared.dispatch), or a
-batch of the table's stream records (usage statistics)."""
+batch of the table's stream records (:mod:`interview.changes`)."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 
-from interview import service, usage
+from interview import changes, service
 from practice_shared.config import get_settings
 from practice_shared.dispatch import dispatch
 from practice_shared.models.api import CreateSessionPayload, SessionRef, SubmitAnswerPayload, UserRef
@@ -40,7 +40,8 @@ ACTIONS = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run the requested action and answer with an ``ok``/``error`` envelope; count a stream batch's changes."""
+    """Run the requested action and answer with an ``ok``/``error`` envelope, or handle a batch of the table's
+    changes (usage statistics, early evaluation of collected answers)."""
     if "Records" in event:
-        return usage.record_changes(DynamoDBStreamEvent(event))
+        return changes.handle(DynamoDBStreamEvent(event))
     return dispatch(event, ACTIONS)

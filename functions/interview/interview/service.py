@@ -278,6 +278,36 @@ def _evaluate(record: SessionRecord, planned: PlannedQuestion, answer: AnswerRec
     )
 
 
+def evaluate_collected(answers: list[store.StoredAnswer]) -> int:
+    """Evaluate collect-mode answers just stored (seen on the table's stream), so that ending the interview finds
+    them evaluated instead of evaluating them all while the candidate waits; returns how many were stored.
+
+    Best effort: an answer this misses (an engine failure, or the interview ended first) is evaluated when the
+    interview ends, and an evaluation is stored only if its answer item is still as the stream showed it, so it
+    never replaces the one the report was built from.
+    """
+    sessions: dict[str, SessionRecord | None] = {}
+    stored_count = 0
+    for stored in answers:
+        if stored.answer.evaluation is not None:
+            continue
+        if stored.session_id not in sessions:
+            sessions[stored.session_id] = store.get_for_processing(stored.session_id)
+        session = sessions[stored.session_id]
+        if session is None or session.config.mode != "collect" or session.state != "active":
+            continue
+        planned = next((p for p in session.plan if p.index == stored.answer.question_index), None)
+        if planned is None:
+            continue
+        try:
+            if store.replace_answer(stored, _evaluate(session, planned, stored.answer)):
+                stored_count += 1
+        except errors.AppError as exc:
+            logger.warning("Answer left for the end of the interview", extra={"code": exc.code})
+    metrics.add_metric(name="AnswersEvaluatedEarly", unit=MetricUnit.Count, value=stored_count)
+    return stored_count
+
+
 def next_question(ref: SessionRef) -> NextQuestion:
     """Move on to the next planned question (skipping any pending follow-up)."""
 

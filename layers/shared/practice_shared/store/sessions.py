@@ -69,6 +69,13 @@ def get(session_id: str, user_id: str) -> SessionRecord:
     return SessionRecord.model_validate_json(item["record"])
 
 
+def get_for_processing(session_id: str) -> SessionRecord | None:
+    """The session, whoever owns it: for the functions' own background work, never for a caller's request."""
+    with dynamo_errors():
+        item = table().get_item(Key={"pk": _pk(session_id), "sk": "META"}, ConsistentRead=True).get("Item")
+    return SessionRecord.model_validate_json(item["record"]) if item else None
+
+
 class StoredSession(NamedTuple):
     """A session's items, read with one query of its partition."""
 
@@ -213,6 +220,42 @@ def usage_of_change(
     return {}
 
 
+class StoredAnswer(NamedTuple):
+    """An answer item as a stream record showed it: what was stored, and the exact ``record`` text it held."""
+
+    session_id: str
+    answer: AnswerRecord
+    expires_at: int
+    stored_text: str
+
+
+def answer_inserted(event_name: str, keys: dict[str, Any], new_image: dict[str, Any]) -> StoredAnswer | None:
+    """The answer a change of the table (a stream record) stored for the first time, if it is one."""
+    pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
+    if event_name != "INSERT" or not pk.startswith("SESSION#") or not sk.startswith("ANSWER#"):
+        return None
+    text = str(new_image["record"])
+    return StoredAnswer(
+        pk.removeprefix("SESSION#"), AnswerRecord.model_validate_json(text), int(new_image["expires_at"]), text
+    )
+
+
+def replace_answer(stored: StoredAnswer, answer: AnswerRecord) -> bool:
+    """Store ``answer`` in place of ``stored`` unless the item changed since (False then: someone else, such as
+    the end of the interview, wrote it with its own evaluation)."""
+    try:
+        with dynamo_errors():
+            table().put_item(
+                Item=_answer_item(stored.session_id, answer, stored.expires_at),
+                ConditionExpression="#r = :stored",
+                ExpressionAttributeNames={"#r": "record"},
+                ExpressionAttributeValues={":stored": stored.stored_text},
+            )
+    except ConditionFailed:
+        return False
+    return True
+
+
 def get_answer_by_id(session_id: str, answer_id: str) -> AnswerRecord | None:
     """The answer submitted with ``answer_id``, or None if it is not stored (yet)."""
     with dynamo_errors():
@@ -285,16 +328,20 @@ __all__ = [
     "AnswerIdTaken",
     "Cancelled",
     "ConditionFailed",
+    "StoredAnswer",
     "StoredSession",
+    "answer_inserted",
     "creation",
     "delete",
     "get",
     "get_answer_by_id",
+    "get_for_processing",
     "get_report",
     "list_for_user",
     "load",
     "put_answers",
     "recent_question_ids",
+    "replace_answer",
     "save",
     "save_with_answer",
     "store_answer",

@@ -2,7 +2,7 @@
 
 Counters are atomic DynamoDB ``ADD`` updates: sessions created and completed, answers recorded, and the sum and
 count of completed sessions' overall scores (their mean is derived). They are kept from the table's stream
-(``interview.usage``), one update per batch of changes, never on a request's path. They hold numbers only, never
+(``interview.changes``), one update per batch of changes, never on a request's path. They hold numbers only, never
 anyone's content or identity. Items expire after ``RETENTION_DAYS``.
 """
 
