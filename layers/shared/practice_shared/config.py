@@ -32,6 +32,11 @@ class Settings(BaseSettings):
 
     llm_engine: Literal["offline", "bedrock"] = "offline"
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    early_evaluation: bool | None = Field(
+        None,
+        description="Evaluate collect-mode answers as they are stored (from the table's stream) instead of all at the "
+        "end; unset: with the bedrock engine only, whose seconds per answer would otherwise add up at the end",
+    )
 
     auth_issuer: str = Field("", description="Issuer (iss) of sign-in tokens: the Cognito user pool's URL")
     auth_jwks_url: str = Field("", description="Where the issuer publishes its signing keys (JWKS)")
@@ -44,6 +49,11 @@ class Settings(BaseSettings):
     max_audio_bytes: int = 25 * 1024 * 1024
     max_inline_audio_bytes: int = 4 * 1024 * 1024
     presigned_url_seconds: int = 3600
+
+
+def evaluates_early(settings: Settings) -> bool:
+    """Whether collect-mode answers are evaluated as they are stored (see ``Settings.early_evaluation``)."""
+    return settings.early_evaluation if settings.early_evaluation is not None else settings.llm_engine == "bedrock"
 
 
 @lru_cache

@@ -4,6 +4,7 @@ of collect-mode answers. Real stream records from moto's DynamoDB, in Lambda's e
 from datetime import UTC, datetime
 
 import boto3
+import pytest
 from test_service import STRONG, answer, create
 
 from interview import handler, service
@@ -90,7 +91,38 @@ def test_an_empty_day_reads_as_zeros(aws_tables):
     assert today()["sessions_created"] == 0 and today()["answers"] == 0
 
 
-def test_collected_answers_are_evaluated_as_they_arrive_and_the_end_only_builds_the_report(aws_tables, monkeypatch):
+@pytest.fixture
+def early_evaluation(monkeypatch):
+    """Early evaluation on, with the offline engine (by default it is on with Bedrock only)."""
+    from practice_shared.config import get_settings
+
+    monkeypatch.setenv("EARLY_EVALUATION", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_early_evaluation_is_on_with_bedrock_unless_set(monkeypatch):
+    from practice_shared.config import Settings, evaluates_early
+
+    monkeypatch.delenv("EARLY_EVALUATION", raising=False)
+    assert evaluates_early(Settings(llm_engine="bedrock")) and not evaluates_early(Settings(llm_engine="offline"))
+    assert evaluates_early(Settings(llm_engine="offline", early_evaluation=True))
+    assert not evaluates_early(Settings(llm_engine="bedrock", early_evaluation=False))
+
+
+def test_collected_answers_wait_for_the_end_when_early_evaluation_is_off(aws_tables):
+    stream = Stream()
+    ref = create(num_questions=1, mode="collect")
+    service.start_session(ref)
+    answer(ref, STRONG)
+    assert handle(stream.records())["evaluated"] == 0
+    assert service.get_session(ref).answers[0].evaluation is None
+
+
+def test_collected_answers_are_evaluated_as_they_arrive_and_the_end_only_builds_the_report(
+    aws_tables, early_evaluation, monkeypatch
+):
     stream = Stream()
     ref = create(num_questions=2, mode="collect")
     service.start_session(ref)
@@ -111,7 +143,7 @@ def test_collected_answers_are_evaluated_as_they_arrive_and_the_end_only_builds_
     handle(stream.records())  # the end's own writes: nothing left to evaluate
 
 
-def test_an_answer_the_end_already_evaluated_is_not_replaced(aws_tables, monkeypatch):
+def test_an_answer_the_end_already_evaluated_is_not_replaced(aws_tables, early_evaluation):
     stream = Stream()
     ref = create(num_questions=1, mode="collect")
     service.start_session(ref)
@@ -126,7 +158,7 @@ def test_an_answer_the_end_already_evaluated_is_not_replaced(aws_tables, monkeyp
     assert service.get_session(ref).answers[0] == ended and report.questions[0].overall == ended.evaluation.overall
 
 
-def test_an_evaluation_stored_meanwhile_is_not_replaced(aws_tables):
+def test_an_evaluation_stored_meanwhile_is_not_replaced(aws_tables, early_evaluation):
     stream = Stream()
     ref = create(num_questions=1, mode="collect")
     service.start_session(ref)
@@ -138,7 +170,7 @@ def test_an_evaluation_stored_meanwhile_is_not_replaced(aws_tables):
     assert service.get_session(ref).answers[0] == evaluated
 
 
-def test_evaluate_mode_answers_are_left_alone(aws_tables, monkeypatch):
+def test_evaluate_mode_answers_are_left_alone(aws_tables, early_evaluation, monkeypatch):
     stream = Stream()
     run_interview("evaluate")
     calls = []
