@@ -55,7 +55,7 @@ def _error(request_id: str, error_type: str, message: str) -> InvocationResult:
 class _Worker:
     """One worker process and its end of the socket pair."""
 
-    def __init__(self, spec: FunctionSpec, env: Mapping[str, str], niceness: int = 0):
+    def __init__(self, spec: FunctionSpec, env: Mapping[str, str]):
         parent, child = socket.socketpair()
         self.log_stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
         worker_env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream}
@@ -69,9 +69,6 @@ class _Worker:
             start_new_session=True,
         )
         child.close()
-        if niceness:
-            with contextlib.suppress(ProcessLookupError):  # it may already have failed; its reply says why
-                os.setpriority(os.PRIO_PROCESS, self.process.pid, niceness)
         self.conn = Connection(parent.detach())
         self.conn.send(
             {
@@ -107,11 +104,10 @@ class _Worker:
 
 
 class FunctionPool:
-    """The warm workers of one function, at most ``size`` at a time (``niceness``: their CPU priority)."""
+    """The warm workers of one function, at most ``size`` at a time."""
 
-    def __init__(self, spec: FunctionSpec, env: Mapping[str, str], size: int, init_timeout: float, niceness: int = 0):
+    def __init__(self, spec: FunctionSpec, env: Mapping[str, str], size: int, init_timeout: float):
         self.spec = spec
-        self.niceness = niceness
         self._env = dict(env)
         self._size = max(1, size)
         self._init_timeout = init_timeout
@@ -194,7 +190,7 @@ class FunctionPool:
     def _start_worker(self) -> tuple[_Worker | None, bytes | None]:
         worker: _Worker | None = None
         try:
-            worker = _Worker(self.spec, self._env, self.niceness)
+            worker = _Worker(self.spec, self._env)
             if not worker.conn.poll(self._init_timeout):
                 message: dict[str, Any] = {
                     "kind": "init_error",
@@ -249,10 +245,8 @@ class FunctionRegistry:
         pools: Mapping[str, FunctionPool],
         send_to_destination: Destination,
         retry_delays: tuple[float, ...] = (1.0, 2.0),
-        event_source_pools: Mapping[str, FunctionPool] | None = None,
     ):
         self.pools = dict(pools)
-        self.event_source_pools = dict(event_source_pools or {})  # the workers of the stream pollers' batches
         self._names: dict[str, str] = {}
         for name, pool in self.pools.items():
             self._names[name] = name
@@ -334,8 +328,7 @@ class FunctionRegistry:
         self._stopping.set()
         self._events.shutdown(wait=False, cancel_futures=True)
         self._calls.shutdown(wait=False, cancel_futures=True)
-        everything = [*self.pools.values(), *self.event_source_pools.values()]
-        threads = [threading.Thread(target=pool.close) for pool in everything]
+        threads = [threading.Thread(target=pool.close) for pool in self.pools.values()]
         for thread in threads:
             thread.start()
         for thread in threads:

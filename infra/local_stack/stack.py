@@ -37,7 +37,6 @@ from local_stack.ws_protocol import ApiGatewayWebSocketProtocol
 log = logging.getLogger("local_stack")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONCURRENCY = {"GatewayFunction": 4, "InterviewFunction": 4, "VoiceFunction": 2}
-EVENT_SOURCE_NICENESS = 10  # stream batches yield the CPU to requests (see _stream_pollers)
 
 
 class LocalStack:
@@ -216,18 +215,12 @@ class LocalStack:
 
     @staticmethod
     def _stream_pollers(spec: StackSpec, functions: FunctionRegistry, moto: aws.MotoServer) -> list[StreamPoller]:
-        """The event source mappings of the functions' DynamoDB events, polling from now on.
-
-        Their batches run in workers of their own (one per function: one batch at a time per shard, as in Lambda)
-        at a lower CPU priority. On AWS an event source mapping's invocations run in execution environments of
-        their own, on CPU of their own; here they share the machine's cores with the requests, whose latency would
-        otherwise include them.
-        """
+        """The event source mappings of the functions' DynamoDB events, polling from now on."""
         pollers = []
         for function in spec.functions.values():
-            pool = functions.event_source_pools.get(function.logical_id)
+            pool = functions.get(function.logical_id)
+            assert pool is not None
             for source in function.stream_sources:
-                assert pool is not None
                 poller = StreamPoller(
                     function.arn,
                     source,
@@ -251,7 +244,6 @@ class LocalStack:
         if self.identity is not None:
             provided.update(self.identity.environment())
         pools: dict[str, FunctionPool] = {}
-        background: dict[str, FunctionPool] = {}
         for function in (*spec.functions.values(), *self.extra_functions):
             missing = [name for name in function.unresolved_env if name not in provided]
             if missing:
@@ -263,13 +255,8 @@ class LocalStack:
             env = self._worker_env(function, provided)
             size = self.concurrency.get(function.logical_id, 2)
             pools[function.logical_id] = FunctionPool(function, env, size, self.init_timeout)
-            if function.stream_sources:
-                background[function.logical_id] = FunctionPool(
-                    function, env, 1, self.init_timeout, niceness=EVENT_SOURCE_NICENESS
-                )
         return FunctionRegistry(
             pools,
-            event_source_pools=background,
             send_to_destination=lambda arn, record: aws.send_to_destination(self.moto, arn, record),  # type: ignore[arg-type]
             retry_delays=self.async_retry_delays,
         )
@@ -301,12 +288,10 @@ class LocalStack:
 
     def _prewarm(self) -> None:
         assert self.functions is not None
-        pools = {
-            **self.functions.pools,
-            **{f"{n} (event sources)": p for n, p in self.functions.event_source_pools.items()},
-        }
-        with ThreadPoolExecutor(max_workers=len(pools)) as executor:
-            for name, error in zip(pools, executor.map(lambda p: p.prewarm(), pools.values()), strict=True):
+        with ThreadPoolExecutor(max_workers=len(self.functions.pools)) as executor:
+            for name, error in zip(
+                self.functions.pools, executor.map(lambda p: p.prewarm(), self.functions.pools.values()), strict=True
+            ):
                 if error:
                     log.warning("%s is not ready: %s", name, error.decode(errors="replace"))
 

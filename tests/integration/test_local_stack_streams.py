@@ -190,28 +190,3 @@ def test_a_batch_that_succeeds_on_retry_is_not_sent_anywhere(dynamodb) -> None:
     put(dynamodb, "SESSION#1", "META")
     mapping.poll()
     assert len(function.batches) == 2 and sent == [] and mapping.batches_delivered == 1
-
-
-# ---------------------------------------------------------------------- the template's mapping, on the stack
-
-
-def test_the_stacks_stream_batches_run_in_a_worker_of_their_own_at_lower_priority(stack) -> None:
-    import os
-    import time
-
-    from local_stack.stack import EVENT_SOURCE_NICENESS
-
-    assert stack.functions is not None
-    pool = stack.functions.event_source_pools["InterviewFunction"]
-    before = [poller.batches_delivered for poller in stack.stream_pollers]
-    item = {"pk": {"S": "SESSION#stream-test"}, "sk": {"S": "META"}, "state": {"S": "created"}}
-    stack.aws_client("dynamodb").put_item(TableName="InterviewTable", Item=item)
-    deadline = time.monotonic() + 20
-    while [poller.batches_delivered for poller in stack.stream_pollers] == before and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert [poller.batches_delivered for poller in stack.stream_pollers] != before
-    workers = [*pool._idle, *pool._busy]
-    assert len(workers) == 1
-    assert os.getpriority(os.PRIO_PROCESS, workers[0].process.pid) == EVENT_SOURCE_NICENESS
-    request_workers = stack.functions.pools["InterviewFunction"]._idle
-    assert all(os.getpriority(os.PRIO_PROCESS, w.process.pid) == 0 for w in request_workers)
