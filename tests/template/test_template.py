@@ -406,7 +406,7 @@ def test_the_interview_function_follows_the_tables_stream_with_filters_retries_a
     props = mapping["Properties"]
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["InterviewTable", "StreamArn"]}
     assert props["FunctionName"] == {"Ref": "InterviewFunction"} and props["StartingPosition"] == "LATEST"
-    assert props["MaximumRetryAttempts"] == 5 and props["BatchSize"] == 10
+    assert props["MaximumRetryAttempts"] == 5 and props["BatchSize"] == {"Fn::If": ["UsesBedrock", 10, 500]}
     assert props["MaximumBatchingWindowInSeconds"] == {"Fn::If": ["UsesBedrock", 0, 2]}  # at once with Bedrock
     assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
     patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
