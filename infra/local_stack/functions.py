@@ -154,10 +154,16 @@ class FunctionPool:
             )
         return InvocationResult(request_id, body)
 
-    def prewarm(self) -> bytes | None:
-        """Start one worker now; returns the init error, if any."""
-        worker, init_error = self._acquire()
-        if worker is not None:
+    def prewarm(self, workers: int = 1) -> bytes | None:
+        """Start ``workers`` workers now (at most the pool's size); returns the init error, if any."""
+        started: list[_Worker] = []
+        init_error = None
+        for _ in range(min(workers, self._size)):
+            worker, init_error = self._acquire()
+            if worker is None:
+                break
+            started.append(worker)
+        for worker in started:
             self._release(worker)
         return init_error
 

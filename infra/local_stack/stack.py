@@ -288,9 +288,15 @@ class LocalStack:
 
     def _prewarm(self) -> None:
         assert self.functions is not None
+
+        # A function with stream events gets a second worker: its batches would otherwise take the one warm worker
+        # and make the next request wait for a cold start.
+        def prewarm(pool: FunctionPool) -> bytes | None:
+            return pool.prewarm(2 if pool.spec.stream_sources else 1)
+
         with ThreadPoolExecutor(max_workers=len(self.functions.pools)) as executor:
             for name, error in zip(
-                self.functions.pools, executor.map(lambda p: p.prewarm(), self.functions.pools.values()), strict=True
+                self.functions.pools, executor.map(prewarm, self.functions.pools.values()), strict=True
             ):
                 if error:
                     log.warning("%s is not ready: %s", name, error.decode(errors="replace"))

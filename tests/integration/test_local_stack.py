@@ -551,8 +551,12 @@ def _port_open(port: int) -> bool:
 
 def test_a_stack_serves_its_web_directory_and_stops_every_process(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("<h1>practice</h1>")
-    stack = LocalStack(port=0, web_dir=tmp_path, extra_functions=[], ttl_sweep_seconds=60).start()
+    stack = LocalStack(port=0, web_dir=tmp_path, extra_functions=[], ttl_sweep_seconds=60, prewarm=True).start()
     try:
+        assert stack.functions is not None
+        # the interview function's stream batches get a warm worker of their own besides the requests'
+        assert len(stack.functions.pools["InterviewFunction"]._idle) == 2
+        assert len(stack.functions.pools["GatewayFunction"]._idle) == 1
         page = httpx.get(f"{stack.http_url}/", timeout=10)
         assert page.status_code == 200 and "<h1>practice</h1>" in page.text
         assert httpx.get(f"{stack.api_url}/health", timeout=60).status_code == 200
