@@ -177,3 +177,33 @@ def test_evaluate_mode_answers_are_left_alone(aws_tables, early_evaluation, monk
     monkeypatch.setattr(service, "evaluate_answer", lambda *a, **k: calls.append(a))
     assert handle(stream.records())["evaluated"] == 0 and calls == []
     assert store.get_for_processing("no-such-session") is None
+
+
+def test_with_bedrock_answers_are_evaluated_early_by_default_and_the_end_calls_it_no_more(aws_tables, monkeypatch):
+    # Bedrock cannot be reached from here: botocore's Stubber answers the Converse call (see test_llm.py).
+    from botocore.stub import Stubber
+    from test_llm import EXPECTED_PARAMS, _reply, _response
+
+    from interview.engine import llm
+    from practice_shared.aws import client
+    from practice_shared.config import get_settings
+
+    monkeypatch.delenv("EARLY_EVALUATION", raising=False)
+    monkeypatch.setenv("LLM_ENGINE", "bedrock")
+    monkeypatch.setenv("BEDROCK_MODEL_ID", "test-model")
+    get_settings.cache_clear()
+    stream = Stream()
+    ref = create(num_questions=1, mode="collect")
+    service.start_session(ref)
+    answer(ref, STRONG)
+    planned = service.get_session(ref).session.plan[0].question
+    scores = {criterion: 7 for criterion in llm.WEIGHTS[planned.type]}
+    with Stubber(client("bedrock-runtime")) as bedrock:
+        bedrock.add_response("converse", _response(_reply(planned, scores)), EXPECTED_PARAMS)
+        assert handle(stream.records())["evaluated"] == 1
+        bedrock.assert_no_pending_responses()
+        report = service.end_session(ref)  # a Converse call now would find no response and fall back offline
+    stored = service.get_session(ref).answers[0]
+    assert stored.evaluation is not None and stored.evaluation.engine == "bedrock"
+    assert report.questions[0].overall == stored.evaluation.overall
+    get_settings.cache_clear()
