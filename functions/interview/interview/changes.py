@@ -1,8 +1,9 @@
 """What the interview function does with the table's changes (the ``SessionChanges`` stream event in template.yaml).
 
 Administrators' usage statistics: a batch of changes becomes one counter update per UTC day it spans, instead of
-one update per request on a single hot item. Collect-mode answers: each is evaluated as soon as it is stored, so
-that ending the interview only builds the report. Requests never wait for either.
+one update per request on a single hot item. Collect-mode answers, where early evaluation is on (by default with
+Bedrock): each is evaluated as soon as it is stored, so that ending the interview only builds the report.
+Requests never wait for either.
 """
 
 import hashlib
