@@ -14,17 +14,19 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 
 from interview import service
+from practice_shared.config import evaluates_early, get_settings
 from practice_shared.observability import logger
 from practice_shared.store import sessions as store
 from practice_shared.store import stats
 
 
 def handle(event: DynamoDBStreamEvent) -> dict[str, Any]:
-    """Count the batch's changes, then evaluate the collect-mode answers it stored."""
+    """Count the batch's changes, then evaluate the collect-mode answers it stored (where early evaluation is on)."""
     records = [r for r in event.records if r.event_name is not None and r.dynamodb is not None]
     counted = record_usage(records)
-    answers = [answer for r in records if (answer := _answer(r)) is not None]
-    evaluated = service.evaluate_collected(answers)
+    evaluated = 0
+    if evaluates_early(get_settings()):
+        evaluated = service.evaluate_collected([answer for r in records if (answer := _answer(r)) is not None])
     logger.info("Changes handled", extra={"records": len(records), "counted": counted, "evaluated": evaluated})
     return {"records": len(records), "counted": counted, "evaluated": evaluated}
 

@@ -16,7 +16,7 @@ from interview.engine.report import build_report
 from interview.engine.selection import custom_question, select_questions
 from interview.resume import pdf_text
 from practice_shared import errors
-from practice_shared.config import evaluates_early, get_settings
+from practice_shared.config import get_settings
 from practice_shared.models.api import (
     AnswerResult,
     CreateSessionRequest,
@@ -282,13 +282,11 @@ def evaluate_collected(answers: list[store.StoredAnswer]) -> int:
     """Evaluate collect-mode answers just stored (seen on the table's stream), so that ending the interview finds
     them evaluated instead of evaluating them all while the candidate waits; returns how many were stored.
 
-    Only where configured (:func:`practice_shared.config.evaluates_early`: by default with Bedrock, whose seconds
+    Called where configured (:func:`practice_shared.config.evaluates_early`: by default with Bedrock, whose seconds
     per answer would otherwise add up at the end, past API Gateway's 29 s). Best effort: an answer this misses (an
     engine failure, or the interview ended first) is evaluated when the interview ends, and an evaluation is
     stored only if its answer item is still as the stream showed it, so it never replaces the one a report used.
     """
-    if not evaluates_early(get_settings()):
-        return 0
     sessions: dict[str, SessionRecord | None] = {}
     stored_count = 0
     for stored in answers:

@@ -62,11 +62,10 @@ def creation(record: SessionRecord, expires_at: int) -> dict[str, Any]:
 
 def get(session_id: str, user_id: str) -> SessionRecord:
     """The session, if it exists and belongs to ``user_id``; otherwise 404 (never revealing that it exists)."""
-    with dynamo_errors():
-        item = table().get_item(Key={"pk": _pk(session_id), "sk": "META"}, ConsistentRead=True).get("Item")
-    if not item or item.get("user_id") != user_id:
+    record = get_for_processing(session_id)
+    if record is None or record.user_id != user_id:
         raise _not_found(session_id)
-    return SessionRecord.model_validate_json(item["record"])
+    return record
 
 
 def get_for_processing(session_id: str) -> SessionRecord | None:
