@@ -12,6 +12,7 @@ from local_stack.event_filters import matches_any
 from local_stack.event_sources import lambda_record
 from local_stack.inprocess import context
 from local_stack.template import Template
+from practice_shared.models.api import SessionRef
 from practice_shared.store import sessions as store
 from practice_shared.store import stats
 from practice_shared.store.dynamo import table
@@ -112,11 +113,8 @@ def test_early_evaluation_is_on_with_bedrock_unless_set(monkeypatch):
 
 
 def test_collected_answers_wait_for_the_end_when_early_evaluation_is_off(aws_tables):
-    stream = Stream()
-    ref = create(num_questions=1, mode="collect")
-    service.start_session(ref)
-    answer(ref, STRONG)
-    assert handle(stream.records())["evaluated"] == 0
+    ref, inserted = one_collected_answer()
+    assert handle(inserted)["evaluated"] == 0
     assert service.get_session(ref).answers[0].evaluation is None
 
 
@@ -143,12 +141,17 @@ def test_collected_answers_are_evaluated_as_they_arrive_and_the_end_only_builds_
     handle(stream.records())  # the end's own writes: nothing left to evaluate
 
 
-def test_an_answer_the_end_already_evaluated_is_not_replaced(aws_tables, early_evaluation):
+def one_collected_answer() -> tuple[SessionRef, list[dict]]:
+    """A one-question collect-mode session with its answer stored, and the stream's records of all that."""
     stream = Stream()
     ref = create(num_questions=1, mode="collect")
     service.start_session(ref)
     answer(ref, STRONG)
-    inserted = stream.records()
+    return ref, stream.records()
+
+
+def test_an_answer_the_end_already_evaluated_is_not_replaced(aws_tables, early_evaluation):
+    ref, inserted = one_collected_answer()
     report = service.end_session(ref)  # the interview ends before the stream is handled
     ended = service.get_session(ref).answers[0]
 
@@ -159,11 +162,7 @@ def test_an_answer_the_end_already_evaluated_is_not_replaced(aws_tables, early_e
 
 
 def test_an_evaluation_stored_meanwhile_is_not_replaced(aws_tables, early_evaluation):
-    stream = Stream()
-    ref = create(num_questions=1, mode="collect")
-    service.start_session(ref)
-    answer(ref, STRONG)
-    inserted = stream.records()
+    ref, inserted = one_collected_answer()
     evaluated = service.evaluate_all(ref).answers[0]  # the candidate asked for their evaluations meanwhile
 
     assert handle(inserted)["evaluated"] == 0  # the stored item changed since the stream showed it
@@ -192,15 +191,12 @@ def test_with_bedrock_answers_are_evaluated_early_by_default_and_the_end_calls_i
     monkeypatch.setenv("LLM_ENGINE", "bedrock")
     monkeypatch.setenv("BEDROCK_MODEL_ID", "test-model")
     get_settings.cache_clear()
-    stream = Stream()
-    ref = create(num_questions=1, mode="collect")
-    service.start_session(ref)
-    answer(ref, STRONG)
+    ref, inserted = one_collected_answer()
     planned = service.get_session(ref).session.plan[0].question
     scores = {criterion: 7 for criterion in llm.WEIGHTS[planned.type]}
     with Stubber(client("bedrock-runtime")) as bedrock:
         bedrock.add_response("converse", _response(_reply(planned, scores)), EXPECTED_PARAMS)
-        assert handle(stream.records())["evaluated"] == 1
+        assert handle(inserted)["evaluated"] == 1
         bedrock.assert_no_pending_responses()
         report = service.end_session(ref)  # a Converse call now would find no response and fall back offline
     stored = service.get_session(ref).answers[0]
