@@ -60,13 +60,16 @@ class Pyttsx3Speaker:
     """The process's pyttsx3 engine (espeak-ng driver), safe to call many times in a warm container.
 
     pyttsx3 initialises espeak-ng (once per process) and lists its voices; the audio is taken from espeak-ng
-    through pyttsx3's own driver binding, with a callback this class registers before every synthesis and
-    ``Synchronize`` to wait for the end. pyttsx3's ``save_to_file``/``runAndWait`` is not used: espeak-ng
-    synthesizes on a background thread, the driver writes the file only when the end-of-message event arrives,
-    and its loop can return before that (no file, or an empty one) or, with a second engine, spin forever.
+    through pyttsx3's own driver binding, with a callback this class registers before every synthesis. espeak-ng
+    synthesizes on a background thread; a synthesis ends when the callback receives the message's
+    end-of-message event. (espeak-ng's ``Synchronize`` polls every 20 ms, which made every synthesis take at
+    least 20 ms where a question takes ~2 ms.) pyttsx3's ``save_to_file``/``runAndWait`` is not used: the driver
+    writes the file only when the end-of-message event arrives, and its loop can return before that (no file,
+    or an empty one) or, with a second engine, spin forever.
     """
 
     SAMPLE_RATE = 22_050  # espeak-ng's output rate for its own voices
+    TIMEOUT_SECONDS = 30.0  # far beyond the longest text a request may hold (3,000 characters: ~0.1 s)
 
     def __init__(self) -> None:
         import pyttsx3  # imported here: loading espeak-ng is only needed when this engine is used
@@ -75,6 +78,7 @@ class Pyttsx3Speaker:
         self._espeak = _espeak
         self._lock = threading.Lock()
         self._chunks: list[bytes] = []
+        self._finished = threading.Event()
         self._engine = pyttsx3.init("espeak")  # held for the life of the process: it owns espeak-ng's setup
         self._voices = {v.id: v for v in self._engine.getProperty("voices")}
 
@@ -100,21 +104,40 @@ class Pyttsx3Speaker:
         espeak = self._espeak
         with self._lock:
             self._chunks = []
+            self._finished.clear()
             espeak.SetSynthCallback(self._on_audio)  # re-claimed every time: another engine may have taken it
             if espeak.SetVoiceByName(voice_id.encode()) != espeak.EE_OK:
                 raise SynthesisFailed(f"espeak-ng could not select voice '{voice_id}'.")
             espeak.SetParameter(espeak.RATE, rate, 0)
             status = espeak.Synth(text.encode("utf-8"), flags=espeak.CHARS_UTF8 | espeak.ENDPAUSE)
-            espeak.Synchronize()
+            finished = status == espeak.EE_OK and self._finished.wait(self.TIMEOUT_SECONDS)
+            if not finished:
+                espeak.Cancel()  # so that no late audio of this text reaches the next synthesis
             pcm = np.frombuffer(b"".join(self._chunks), dtype=np.int16)
-        if status != espeak.EE_OK or pcm.size == 0:
-            raise SynthesisFailed(f"espeak-ng produced no audio (status {status}).")
+        if not finished or pcm.size == 0:
+            raise SynthesisFailed(f"espeak-ng produced no audio (status {status}, finished {finished}).")
         return pcm, self.SAMPLE_RATE
 
     def _on_audio(self, wav: Any, samples: int, events: Any) -> int:
-        if samples > 0:
+        """espeak-ng's synthesis callback: keeps the audio; the end-of-message event ends the synthesis."""
+        if wav and samples > 0:
             self._chunks.append(ctypes.string_at(wav, samples * ctypes.sizeof(ctypes.c_short)))
+        if _ends_message(self._espeak, events):
+            self._finished.set()
         return 0
+
+
+def _ends_message(espeak: Any, events: Any) -> bool:
+    """Whether espeak-ng's event list (ended by a LIST_TERMINATED event) holds the end of the message."""
+    index = 0
+    while events:
+        kind = events[index].type
+        if kind == espeak.EVENT_MSG_TERMINATED:
+            return True
+        if kind == espeak.EVENT_LIST_TERMINATED:
+            return False
+        index += 1
+    return False
 
 
 _speaker: Pyttsx3Speaker | None = None

@@ -55,6 +55,24 @@ def test_another_pyttsx3_engine_in_the_process_does_not_break_synthesis() -> Non
     assert _plausible(tts.speak(QUESTIONS[1]).duration_seconds, QUESTIONS[1], 175)
 
 
+def test_each_synthesis_holds_only_its_own_text() -> None:
+    """A synthesis ends at its own end-of-message event: no audio of one text reaches the next."""
+    long_text, short_text = " ".join(QUESTIONS * 3), "Hello."
+    short = tts.speaker().speak(short_text, "gmw/en-us", 175)[0].size
+    for _ in range(20):
+        assert tts.speaker().speak(long_text, "gmw/en-us", 175)[0].size > 40 * short
+        assert tts.speaker().speak(short_text, "gmw/en-us", 175)[0].size == pytest.approx(short, rel=0.05)
+
+
+def test_a_synthesis_that_does_not_end_in_time_fails_and_leaves_nothing_behind(monkeypatch) -> None:
+    long_text = " ".join(QUESTIONS * 6)
+    monkeypatch.setattr(tts.Pyttsx3Speaker, "TIMEOUT_SECONDS", 0.0)
+    with pytest.raises(tts.SynthesisFailed, match="finished False"):
+        tts.speaker().speak(long_text, "gmw/en-us", 175)
+    monkeypatch.undo()
+    assert _plausible(tts.speak(QUESTIONS[4]).duration_seconds, QUESTIONS[4], 175)
+
+
 def test_rate_changes_the_duration() -> None:
     slow, fast = tts.speak(QUESTIONS[2], rate=100), tts.speak(QUESTIONS[2], rate=300)
     assert slow.duration_seconds > 2 * fast.duration_seconds
