@@ -1,7 +1,7 @@
 """A retried answer is recorded once: REST submit-answer and the WebSocket end of answer, keyed by the client's id.
 
-Retries replay the first result (Powertools idempotency in DynamoDB; the interview function's answer-id markers
-behind it) and never move the interview forward twice.
+Retries replay the first result (the interview function's claim of the answer id; for spoken answers also
+Powertools idempotency in the gateway) and never move the interview forward twice.
 """
 
 from concurrent.futures import ThreadPoolExecutor

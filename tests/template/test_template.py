@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from cfnlint.api import lint_file
 
+from interview.service import CLAIM_SECONDS
 from local_stack.cfn import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -268,6 +269,7 @@ def test_functions_are_configured_as_specified(transformed: dict[str, Any]) -> N
     assert (gateway["MemorySize"], gateway["Timeout"]) == (512, 30)
     assert (interview["MemorySize"], interview["Timeout"]) == (1024, 60)
     assert (voice["MemorySize"], voice["Timeout"]) == (3008, 120)
+    assert interview["Timeout"] < CLAIM_SECONDS  # an answer's claim outlives any attempt that can still be running
     shared = {"STAGE", "TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "AUDIO_BUCKET", "SESSION_TTL", "HISTORY_RETENTION_DAYS"}
     shared |= {"AUDIO_RETENTION_DAYS", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
     for props, service in ((gateway, "gateway"), (interview, "interview"), (voice, "voice")):

@@ -1,10 +1,11 @@
-"""Retries are answered once: Powertools idempotency in DynamoDB, keyed by the client's answer id.
+"""Spoken answers are transcribed once: Powertools idempotency in DynamoDB, keyed by the client's answer id.
 
-A retried submit-answer or WebSocket end of answer (same user, session and ``client_answer_id``) returns the first
-response without transcribing or evaluating again; the same id with a different answer is refused. If the first
-attempt failed, its record is removed, so the retry runs the work afresh. REST and WebSocket answers share one key
-space (``KEY_PREFIX``), so an answer retried over the other channel is not recorded twice either. Records expire
-after a day; deleting a session deletes its answers' records at once (:func:`forget`).
+A retried spoken submit-answer or WebSocket end of answer (same user, session and ``client_answer_id``) returns the
+first response without transcribing or evaluating again; the same id with a different answer is refused. If the
+first attempt failed, its record is removed, so the retry runs the work afresh. REST and WebSocket answers share one
+key space (``KEY_PREFIX``). Records expire after a day; deleting a session deletes its answers' records at once
+(:func:`forget`). Typed answers need no record here: the interview function's claim of the answer id, written with
+the answer, makes their retries replays (and saves two DynamoDB calls per answer).
 """
 
 from collections.abc import Callable

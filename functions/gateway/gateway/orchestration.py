@@ -132,12 +132,14 @@ def transcribe_answer(user_id: str, session_id: str, key: str, language: str) ->
 def submit_answer(user_id: str, session_id: str, body: AnswerInput) -> AnswerResult:
     """Record a typed or spoken answer: transcribe it if spoken, then collect or evaluate it.
 
-    With a ``client_answer_id``, a retried request returns the first response and records nothing twice.
+    With a ``client_answer_id``, a retried request returns the first response and records nothing twice: the
+    interview function claims the id with the answer; a spoken answer is also run once here (:mod:`idempotency`),
+    so that its retry is not transcribed again.
     """
     if body.sources() != 1:
         raise errors.Unprocessable("Give exactly one of text, audio_key or audio_base64.")
     request = {"user_id": user_id, "session_id": session_id, **body.model_dump()}
-    if body.client_answer_id:
+    if body.client_answer_id and body.text is None:
         return idempotency.run_once(_submit, request)
     return _submit(request)
 

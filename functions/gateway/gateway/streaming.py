@@ -6,9 +6,10 @@ asynchronous invocation and pushed back as partial transcripts; at the end only 
 word is transcribed, which keeps the wait after a long answer short. All long work runs in asynchronous
 invocations of this function (``jobs``) and reports through ``@connections``.
 
-Finishing an answer is idempotent (:mod:`gateway.idempotency`, keyed by the answer id): a repeated ``end_answer`` or
-``text_answer``, or Lambda's retry of a job, replays the first result to the client instead of recording the answer
-twice, and the interview moves on only if it has not already (:func:`_continue`).
+Finishing an answer is idempotent, keyed by the answer id: a repeated ``end_answer`` or ``text_answer``, or
+Lambda's retry of a job, replays the first result to the client instead of recording the answer twice (spoken
+answers through :mod:`gateway.idempotency`, which also saves transcribing again; every answer through the interview
+function's claim of its id), and the interview moves on only if it has not already (:func:`_continue`).
 """
 
 import base64
@@ -231,10 +232,16 @@ def finish_answer(payload: dict[str, Any]) -> None:
     if stream is None or stream.user_id != user_id:
         return
     extension = EXTENSIONS.get(stream.content_type, "webm")
-    request = _answer_request(
-        payload, audio_key=f"{audio_store.answer_prefix(user_id, session_id)}{answer_id}.{extension}"
-    )
-    request["last_seq"] = payload["last_seq"]
+    request = {  # the idempotent work's input: the key fields of gateway.idempotency, and where to report
+        "user_id": user_id,
+        "session_id": session_id,
+        "client_answer_id": answer_id,
+        "text": None,
+        "audio_key": f"{audio_store.answer_prefix(user_id, session_id)}{answer_id}.{extension}",
+        "audio_base64": None,
+        "connection_id": connection_id,
+        "last_seq": payload["last_seq"],
+    }
     try:
         result = idempotency.run_once(_record_voice_answer, request)
         if not request.get("ran") and result.transcription is not None:  # a replay: push the transcript again
@@ -252,28 +259,20 @@ def finish_answer(payload: dict[str, Any]) -> None:
 
 def finish_text_answer(payload: dict[str, Any]) -> None:
     """Job: record and evaluate a typed answer, push the results."""
-    request = _answer_request(payload, text=payload["text"])
-    try:
-        result = idempotency.run_once(_record_text_answer, request)
+    answer = SubmitAnswerPayload(
+        user_id=payload["user_id"],
+        session_id=payload["session_id"],
+        text=payload["text"],
+        client_answer_id=payload["answer_id"],
+    )
+    try:  # a retry is answered by the interview function's claim of the answer id (no transcription to save)
+        result = _submit(payload["connection_id"], answer)
         _push_result(payload["connection_id"], payload["user_id"], payload["session_id"], result)
     except errors.AppError as exc:
         push_error(payload["connection_id"], exc, payload["answer_id"])
     except Exception as exc:
         push_error(payload["connection_id"], errors.DownstreamError(UNEXPECTED), payload["answer_id"])
         raise JobFailed(f"finish_text_answer failed for answer {payload['answer_id']}") from exc
-
-
-def _answer_request(payload: dict[str, Any], text: str | None = None, audio_key: str | None = None) -> dict[str, Any]:
-    """The idempotent work's input: the key fields of :mod:`gateway.idempotency` and where to report."""
-    return {
-        "user_id": payload["user_id"],
-        "session_id": payload["session_id"],
-        "client_answer_id": payload["answer_id"],
-        "text": text,
-        "audio_key": audio_key,
-        "audio_base64": None,
-        "connection_id": payload["connection_id"],
-    }
 
 
 def _record_voice_answer(request: dict[str, Any]) -> AnswerResult:
@@ -313,17 +312,6 @@ def _record_voice_answer(request: dict[str, Any]) -> AnswerResult:
         client_answer_id=answer_id,
     )
     return _submit(connection_id, answer).model_copy(update={"transcription": transcription})
-
-
-def _record_text_answer(request: dict[str, Any]) -> AnswerResult:
-    """Idempotent work of a typed answer: record and evaluate it."""
-    answer = SubmitAnswerPayload(
-        user_id=request["user_id"],
-        session_id=request["session_id"],
-        text=request["text"],
-        client_answer_id=request["client_answer_id"],
-    )
-    return _submit(request["connection_id"], answer)
 
 
 def _transcript_event(answer_id: str, transcription: Transcription) -> dict[str, Any]:

@@ -7,6 +7,7 @@ items *before* anything else happens to them, so an accepted answer is never los
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from interview.engine import bank as question_bank
 from interview.engine.feedback import feedback as make_feedback
@@ -36,6 +37,9 @@ from practice_shared.store import sessions as store
 from practice_shared.timeutil import epoch_in, now_iso
 
 SAVE_ATTEMPTS = 5
+# An attempt that claimed an answer id and has not stored its result after this long was cut off (it is twice the
+# interview function's timeout in template.yaml): a retry may then release the claim and run afresh.
+CLAIM_SECONDS = 120
 
 
 def _active_expiry() -> int:
@@ -160,9 +164,13 @@ def get_session(ref: SessionRef) -> SessionView:
 def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
     """Record an answer to the current question (or its pending follow-up); in evaluate mode, score it now.
 
-    The answer, its id's marker and the session's next version are written in one transaction. In evaluate mode the
-    answer is first stored as received (so that a failing evaluation loses nothing), then with its evaluation and
-    the session's next version.
+    A ``client_answer_id`` is claimed by a marker written with the answer, so a retried request (REST or WebSocket)
+    records nothing twice: it gets the first result, 409 ``in_progress`` while that is still being produced, or 422
+    ``id_reused`` when the id comes with a different answer.
+
+    Collect mode writes the answer, its id's claim and the session's next version in one transaction. Evaluate mode
+    first stores the answer with its claim (so that a failing evaluation loses nothing), then the answer with its
+    evaluation and the session's next version; should that fail, the claim is released so that a retry runs afresh.
     """
     ref = SessionRef(user_id=payload.user_id, session_id=payload.session_id)
     record = store.get(ref.session_id, ref.user_id)
@@ -185,40 +193,73 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
         created_at=now_iso(),
     )
     claim_id = payload.client_answer_id is not None
-    next_follow_up = None
-    if record.config.mode == "evaluate":
-        try:
-            store.store_answer(ref.session_id, answer, _active_expiry(), claim_id=claim_id)
-        except store.AnswerIdTaken:
-            return _replay(record, answer.answer_id)
-        _answer_recorded(ref, planned, payload)
-        answer, next_follow_up = _evaluate_now(record, planned, answer)
-        claim_id = False
+    try:
+        if record.config.mode == "evaluate":
+            return _evaluate_and_record(record, planned, payload, answer, claim_id)
+        return _record(record, planned, payload, answer, claim_id)
+    except store.AnswerIdTaken:
+        return _retried(record, payload, answer.answer_id)
 
-    def record_answer(current: SessionRecord) -> SessionRecord:
-        update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
-        if current.current_index == planned.index:
-            update["pending_follow_up"] = next_follow_up
-            update["follow_ups_asked"] = (current.follow_ups_asked + 1) if next_follow_up else current.follow_ups_asked
-        return current.model_copy(update=update)
+
+def _record(
+    record: SessionRecord, planned: PlannedQuestion, payload: SubmitAnswerPayload, answer: AnswerRecord, claim_id: bool
+) -> AnswerResult:
+    """Collect mode: the answer, its id's claim and the session's next version in one transaction."""
 
     def save(session: SessionRecord, expires_at: int) -> SessionRecord:
         return store.save_with_answer(session, answer, expires_at, claim_id=claim_id)
 
+    saved = _update(_ref(record), _counting(planned, None), _active_expiry(), read=record, save=save)
+    _answer_recorded(record, planned, payload)
+    return _result(saved, answer, None)
+
+
+def _evaluate_and_record(
+    record: SessionRecord, planned: PlannedQuestion, payload: SubmitAnswerPayload, answer: AnswerRecord, claim_id: bool
+) -> AnswerResult:
+    """Evaluate mode: store the answer as received, evaluate it, then store it evaluated with the session's next
+    version (releasing the answer id's claim if that fails)."""
+    store.store_answer(record.session_id, answer, _active_expiry(), claim_id=claim_id)
+    _answer_recorded(record, planned, payload)
     try:
-        saved = _update(ref, record_answer, _active_expiry(), read=record, save=save)
-    except store.AnswerIdTaken:
-        return _replay(record, answer.answer_id)
-    if record.config.mode != "evaluate":
-        _answer_recorded(ref, planned, payload)
+        evaluated, follow_up = _evaluate_now(record, planned, answer)
+
+        def save(session: SessionRecord, expires_at: int) -> SessionRecord:
+            return store.save_with_answer(session, evaluated, expires_at)
+
+        saved = _update(_ref(record), _counting(planned, follow_up), _active_expiry(), read=record, save=save)
+    except Exception:
+        if claim_id:
+            _release_claim(record.session_id, answer)
+        raise
+    return _result(saved, evaluated, follow_up)
+
+
+def _ref(record: SessionRecord) -> SessionRef:
+    return SessionRef(user_id=record.user_id, session_id=record.session_id)
+
+
+def _counting(planned: PlannedQuestion, follow_up: FollowUp | None) -> Callable[[SessionRecord], SessionRecord]:
+    """The session change that counts an answer to ``planned`` (and asks ``follow_up`` next, if any)."""
+
+    def count(current: SessionRecord) -> SessionRecord:
+        update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
+        if current.current_index == planned.index:
+            update["pending_follow_up"] = follow_up
+            update["follow_ups_asked"] = (current.follow_ups_asked + 1) if follow_up else current.follow_ups_asked
+        return current.model_copy(update=update)
+
+    return count
+
+
+def _result(saved: SessionRecord, answer: AnswerRecord, follow_up: FollowUp | None) -> AnswerResult:
     last = saved.current_index >= len(saved.plan) - 1
-    next_action = "answer_follow_up" if next_follow_up else ("end" if last else "next_question")
     return AnswerResult(
         answer=answer,
         evaluation=answer.evaluation,
         feedback=answer.feedback,
-        follow_up=question_view(saved) if next_follow_up else None,
-        next_action=next_action,
+        follow_up=question_view(saved) if follow_up else None,
+        next_action="answer_follow_up" if follow_up else ("end" if last else "next_question"),
     )
 
 
@@ -237,29 +278,55 @@ def _evaluate_now(
     return answer.model_copy(update={"follow_up": follow_up}), follow_up
 
 
-def _answer_recorded(ref: SessionRef, planned: PlannedQuestion, payload: SubmitAnswerPayload) -> None:
+def _answer_recorded(record: SessionRecord, planned: PlannedQuestion, payload: SubmitAnswerPayload) -> None:
     """Count the answer (metric) and log it."""
     metrics.add_metric(name="AnswersSubmitted", unit=MetricUnit.Count, value=1)
     logger.info(
         "Answer recorded",
-        extra={"session_id": ref.session_id, "question_index": planned.index, "source": payload.source},
+        extra={"session_id": record.session_id, "question_index": planned.index, "source": payload.source},
     )
 
 
-def _replay(record: SessionRecord, answer_id: str) -> AnswerResult:
-    """The result of an answer already submitted with this id (a retried request records nothing twice)."""
-    stored = store.get_answer_by_id(record.session_id, answer_id)
-    if stored is None:
+def _release_claim(session_id: str, answer: AnswerRecord) -> None:
+    """Free a failed attempt's answer id for its retry; if that fails too, the claim lapses (:data:`CLAIM_SECONDS`)."""
+    try:
+        store.release_claim(session_id, answer.answer_id, answer.created_at)
+    except errors.AppError:
+        logger.warning("Could not release the answer id", extra={"answer_id": answer.answer_id})
+
+
+def _retried(record: SessionRecord, payload: SubmitAnswerPayload, answer_id: str) -> AnswerResult:
+    """The response to an answer whose id is already claimed: the first result, or why there is none to give."""
+    claim = store.get_claim(record.session_id, answer_id)
+    first = claim.answer if claim else None
+    if first is not None and not _same_answer(first, payload):
+        raise errors.Unprocessable("This answer id was already used for a different answer.", code="id_reused")
+    if claim is None or first is None or (record.config.mode == "evaluate" and first.evaluation is None):
+        if claim and _abandoned(claim) and store.release_claim(record.session_id, answer_id, claim.claimed_at):
+            logger.info("Running an abandoned answer afresh", extra={"answer_id": answer_id})
+            return submit_answer(payload)
         raise errors.Conflict("This answer is still being processed; try again in a moment.", code="in_progress")
-    pending = record.pending_follow_up is not None and stored.follow_up is not None
+    pending = record.pending_follow_up is not None and first.follow_up is not None
     last = record.current_index >= len(record.plan) - 1
     return AnswerResult(
-        answer=stored,
-        evaluation=stored.evaluation,
-        feedback=stored.feedback,
+        answer=first,
+        evaluation=first.evaluation,
+        feedback=first.feedback,
         follow_up=question_view(record) if pending else None,
         next_action="answer_follow_up" if pending else ("end" if last else "next_question"),
     )
+
+
+def _same_answer(first: AnswerRecord, payload: SubmitAnswerPayload) -> bool:
+    """Whether a retry carries the answer first recorded: the same text, or for a spoken one the same recording."""
+    if first.source != payload.source:
+        return False
+    return first.text == payload.text or (payload.audio_key is not None and first.audio_key == payload.audio_key)
+
+
+def _abandoned(claim: store.AnswerClaim) -> bool:
+    """Whether the attempt holding ``claim`` can no longer be running (it began over CLAIM_SECONDS ago)."""
+    return (datetime.now(UTC) - datetime.fromisoformat(claim.claimed_at)).total_seconds() > CLAIM_SECONDS
 
 
 def _evaluate(record: SessionRecord, planned: PlannedQuestion, answer: AnswerRecord) -> AnswerRecord:

@@ -234,6 +234,93 @@ def test_a_retried_answer_is_recorded_once(aws_tables):
     assert store.get(ref.session_id, USER).answers_count == 1
 
 
+@pytest.mark.parametrize("mode", ["evaluate", "collect"])
+def test_an_answer_id_used_again_for_a_different_answer_is_refused(aws_tables, mode):
+    ref = create(num_questions=2, mode=mode)
+    service.start_session(ref)
+    answer(ref, client_answer_id="reused-0001")
+    with pytest.raises(errors.Unprocessable) as reused:
+        answer(ref, "Something else entirely.", client_answer_id="reused-0001")
+    assert reused.value.code == "id_reused"
+    assert len(store.load(ref.session_id, USER).answers) == 1
+
+
+def test_a_retry_while_the_first_attempt_is_evaluating_is_told_to_wait(aws_tables, monkeypatch):
+    ref = create(num_questions=2)
+    service.start_session(ref)
+    evaluate_now, retries = service._evaluate_now, []
+
+    def evaluate_while_the_client_retries(*args):
+        with pytest.raises(errors.Conflict) as busy:
+            answer(ref, client_answer_id="slow-0001")
+        retries.append(busy.value.code)
+        return evaluate_now(*args)
+
+    monkeypatch.setattr(service, "_evaluate_now", evaluate_while_the_client_retries)
+    first = answer(ref, client_answer_id="slow-0001")
+    assert retries == ["in_progress"] and first.evaluation is not None
+    monkeypatch.undo()
+    assert answer(ref, client_answer_id="slow-0001").answer == first.answer  # once finished, a replay
+    assert store.get(ref.session_id, USER).answers_count == 1
+
+
+def test_a_failed_evaluation_frees_the_answer_id_for_the_retry(aws_tables, monkeypatch):
+    ref = create(num_questions=2)
+    service.start_session(ref)
+
+    def fail(*args):
+        raise errors.DownstreamUnavailable("The evaluator is unavailable.")
+
+    monkeypatch.setattr(service, "_evaluate_now", fail)
+    with pytest.raises(errors.DownstreamUnavailable):
+        answer(ref, client_answer_id="failed-0001")
+    assert len(store.load(ref.session_id, USER).answers) == 1  # the answer as received is kept
+    monkeypatch.undo()
+    retried = answer(ref, client_answer_id="failed-0001")
+    assert retried.evaluation is not None
+    stored = store.load(ref.session_id, USER)
+    assert [a.answer_id for a in stored.answers] == ["failed-0001"] and stored.answers[0].evaluation is not None
+    assert stored.record.answers_count == 1
+
+
+class CutOff(BaseException):
+    """The function's timeout ending an invocation: no handler of the function's own runs."""
+
+
+def test_an_attempt_cut_off_mid_evaluation_is_run_afresh_once_its_claim_lapses(aws_tables, monkeypatch):
+    ref = create(num_questions=2)
+    service.start_session(ref)
+
+    def cut_off(*args):
+        raise CutOff
+
+    monkeypatch.setattr(service, "_evaluate_now", cut_off)
+    with pytest.raises(CutOff):
+        answer(ref, client_answer_id="cutoff-0001")
+    monkeypatch.undo()
+    with pytest.raises(errors.Conflict) as busy:  # it might still be running
+        answer(ref, client_answer_id="cutoff-0001")
+    assert busy.value.code == "in_progress"
+    monkeypatch.setattr(service, "CLAIM_SECONDS", -1)  # now it cannot be
+    retried = answer(ref, client_answer_id="cutoff-0001")
+    assert retried.evaluation is not None
+    stored = store.load(ref.session_id, USER)
+    assert len(stored.answers) == 1 and stored.answers[0].evaluation is not None
+    assert stored.record.answers_count == 1
+
+
+def test_a_claim_is_released_only_by_the_attempt_that_saw_it(aws_tables):
+    ref = create(num_questions=2)
+    service.start_session(ref)
+    first = answer(ref, client_answer_id="claimed-0001").answer
+    claim = store.get_claim(ref.session_id, "claimed-0001")
+    assert claim.claimed_at == first.created_at and claim.answer == first
+    assert not store.release_claim(ref.session_id, "claimed-0001", "2020-01-01T00:00:00.000Z")
+    assert store.get_claim(ref.session_id, "claimed-0001") == claim
+    assert store.release_claim(ref.session_id, "claimed-0001", claim.claimed_at)
+    assert store.get_claim(ref.session_id, "claimed-0001") is None
+
+
 def test_the_table_is_built_once_per_aws_resource(aws_tables):
     from practice_shared import aws
 
@@ -260,7 +347,7 @@ def test_an_answer_is_stored_only_together_with_the_session_update_that_counts_i
     monkeypatch.undo()
     stored = store.load(ref.session_id, USER)
     assert stored.answers == [] and stored.record.answers_count == 0
-    assert store.get_answer_by_id(ref.session_id, "never-half-stored") is None
+    assert store.get_claim(ref.session_id, "never-half-stored") is None
     assert answer(ref, client_answer_id="never-half-stored").answer.answer_id == "never-half-stored"
     assert store.get(ref.session_id, USER).answers_count == 1
 

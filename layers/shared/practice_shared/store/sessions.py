@@ -7,7 +7,7 @@ pk                     sk                                           holds
 =====================  ===========================================  =====================================
 ``SESSION#<id>``       ``META``                                     :class:`SessionRecord` + owner, state, version
 ``SESSION#<id>``       ``ANSWER#<question:03>#<follow-up:02>#<id>``  one :class:`AnswerRecord` (items stay small)
-``SESSION#<id>``       ``ANSWERID#<id>``                            marks an answer id as used (retries are replays)
+``SESSION#<id>``       ``ANSWERID#<id>``                            claims an answer id (retries are replays)
 ``SESSION#<id>``       ``REPORT``                                   the final :class:`Report`
 =====================  ===========================================  =====================================
 
@@ -168,7 +168,8 @@ def _write_answer(
 ) -> None:
     writes: list[dict[str, Any]] = []
     if claim_id:
-        marker = {"pk": _pk(session_id), "sk": f"ANSWERID#{answer.answer_id}", "answer_sk": _answer_sk(answer)}
+        marker = {**_claim_key(session_id, answer.answer_id), "answer_sk": _answer_sk(answer)}
+        marker["claimed_at"] = answer.created_at  # tells one attempt's claim from the next one's
         writes.append(_put({**marker, "expires_at": expires_at}, "attribute_not_exists(pk)"))
     writes.append(_put(_answer_item(session_id, answer, expires_at)))
     if stored is not None:
@@ -255,13 +256,41 @@ def replace_answer(stored: StoredAnswer, answer: AnswerRecord) -> bool:
     return True
 
 
-def get_answer_by_id(session_id: str, answer_id: str) -> AnswerRecord | None:
-    """The answer submitted with ``answer_id``, or None if it is not stored (yet)."""
+class AnswerClaim(NamedTuple):
+    """An answer id's claim: when the attempt that holds it began, and the answer it stored (None: not yet)."""
+
+    claimed_at: str
+    answer: AnswerRecord | None
+
+
+def _claim_key(session_id: str, answer_id: str) -> dict[str, str]:
+    return {"pk": _pk(session_id), "sk": f"ANSWERID#{answer_id}"}
+
+
+def get_claim(session_id: str, answer_id: str) -> AnswerClaim | None:
+    """The claim of ``answer_id`` in the session with the answer stored under it, or None if it is not claimed."""
     with dynamo_errors():
-        marker = table().get_item(Key={"pk": _pk(session_id), "sk": f"ANSWERID#{answer_id}"}, ConsistentRead=True)
-        sk = marker.get("Item", {}).get("answer_sk")
-        item = table().get_item(Key={"pk": _pk(session_id), "sk": sk}, ConsistentRead=True).get("Item") if sk else None
-    return AnswerRecord.model_validate_json(item["record"]) if item else None
+        marker = table().get_item(Key=_claim_key(session_id, answer_id), ConsistentRead=True).get("Item")
+        if marker is None:
+            return None
+        key = {"pk": _pk(session_id), "sk": marker["answer_sk"]}
+        item = table().get_item(Key=key, ConsistentRead=True).get("Item")
+    answer = AnswerRecord.model_validate_json(item["record"]) if item else None
+    return AnswerClaim(claimed_at=marker["claimed_at"], answer=answer)
+
+
+def release_claim(session_id: str, answer_id: str, claimed_at: str) -> bool:
+    """Free ``answer_id`` for a new attempt, unless another attempt claimed it since ``claimed_at`` (False then)."""
+    try:
+        with dynamo_errors():
+            table().delete_item(
+                Key=_claim_key(session_id, answer_id),
+                ConditionExpression="claimed_at = :claimed",
+                ExpressionAttributeValues={":claimed": claimed_at},
+            )
+    except ConditionFailed:
+        return False
+    return True
 
 
 def _in_order(answers: list[AnswerRecord]) -> list[AnswerRecord]:
@@ -324,6 +353,7 @@ def _query_all(condition: Any, projection: str | None = None) -> list[dict[str, 
 
 
 __all__ = [
+    "AnswerClaim",
     "AnswerIdTaken",
     "Cancelled",
     "ConditionFailed",
@@ -333,13 +363,14 @@ __all__ = [
     "creation",
     "delete",
     "get",
-    "get_answer_by_id",
+    "get_claim",
     "get_for_processing",
     "get_report",
     "list_for_user",
     "load",
     "put_answers",
     "recent_question_ids",
+    "release_claim",
     "replace_answer",
     "save",
     "save_with_answer",
