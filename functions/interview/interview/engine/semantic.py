@@ -89,32 +89,39 @@ class Encoder:
         return out.reshape(*x.shape[:-1], weight.shape[1])
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Token states of a padded batch: ids and mask are (batch, tokens)."""
+        """States of a padded batch's real tokens (ids and mask are (batch, tokens)), row by row: (real tokens, hidden).
+
+        The dense layers, most of the work, run on the real tokens only (sentences of an answer differ in length,
+        and padding made up nearly half of a batch); attention runs on the padded layout, masked.
+        """
         w = self.w
         batch, tokens = ids.shape
+        real = np.flatnonzero(mask.reshape(-1))
         x = (
             w["embeddings.word_embeddings.weight"][ids]
             + w["embeddings.position_embeddings.weight"][:tokens][None, :, :]
             + w["embeddings.token_type_embeddings.weight"][0][None, None, :]
-        )
+        ).reshape(batch * tokens, self.hidden)[real]
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
         head_dim = self.hidden // self.heads
         scale = np.float32(1.0 / np.sqrt(head_dim))
         bias = np.where(mask[:, None, None, :] > 0, 0.0, np.finfo(np.float32).min).astype(np.float32)
+
+        def heads(states: np.ndarray) -> np.ndarray:
+            padded = np.zeros((batch * tokens, self.hidden), dtype=np.float32)
+            padded[real] = states
+            return padded.reshape(batch, tokens, self.heads, head_dim).transpose(0, 2, 1, 3)
+
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
-
-            def split(t: np.ndarray) -> np.ndarray:
-                return t.reshape(batch, tokens, self.heads, head_dim).transpose(0, 2, 1, 3)
-
-            q = split(self._dense(x, f"{p}.attention.self.query"))
-            k = split(self._dense(x, f"{p}.attention.self.key"))
-            v = split(self._dense(x, f"{p}.attention.self.value"))
+            q = heads(self._dense(x, f"{p}.attention.self.query"))
+            k = heads(self._dense(x, f"{p}.attention.self.key"))
+            v = heads(self._dense(x, f"{p}.attention.self.value"))
             scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
             scores -= scores.max(axis=-1, keepdims=True)
             probs = np.exp(scores)
             probs /= probs.sum(axis=-1, keepdims=True)
-            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, tokens, self.hidden)
+            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch * tokens, self.hidden)[real]
             attn = self._dense(context, f"{p}.attention.output.dense")
             x = _layer_norm(
                 attn + x,
@@ -148,8 +155,10 @@ class Encoder:
                 n = len(encodings[i].ids)
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1.0
-            states = self._forward(ids, mask)
-            pooled = (states * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+            states = self._forward(ids, mask)  # real tokens only, sentence after sentence
+            lengths = mask.sum(axis=1).astype(np.int64)
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            pooled = np.add.reduceat(states, starts, axis=0) / np.maximum(lengths[:, None], 1).astype(np.float32)
             norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             out[chunk] = pooled / norms
         return out
