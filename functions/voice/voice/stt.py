@@ -15,11 +15,17 @@ Settings, chosen by measurement (``bench/bench_voice.py``; figures in ``function
 * for English with ``keep_fillers``, a short prompt written with fillers so that Whisper writes "um" and "uh"
   instead of silently dropping them (base, beam 5: filler recall 10/15 -> 13/15 on our filler clips; on the 68
   clips without fillers the word error rate went 12.4% -> 10.3% and no filler was invented);
-* word timestamps on: they feed the delivery analytics.
+* word timestamps on: they feed the delivery analytics;
+* at most 8 new tokens per second of the clip (+16), and never more than 224 per window (openai-whisper's own
+  limit): with word timestamps, faster-whisper decodes the audio left after the last word as a window of its own,
+  where Whisper often loops on one token until the limit (448 by default), then falls back to sampling; that cost
+  3-4 s on a 4 s tail of a streamed answer, 1.3-2 s with the budget, for the same text. Speech at 280 words a
+  minute still transcribes whole (a test checks it).
 
 Models are loaded once per container and kept in a module-level cache keyed by model name.
 """
 
+import math
 import os
 import threading
 import time
@@ -40,6 +46,8 @@ FILLER_PROMPT = "Um, so, uh, we, um, did it, uh, well."
 MIN_WORD_SECONDS = 0.01
 NO_SPEECH_THRESHOLD = 0.5
 LANGUAGE_DETECTION_SECONDS = 30
+TOKENS_PER_SECOND = 8
+WINDOW_TOKENS = 224
 UNDETERMINED = "und"
 
 _models: dict[str, WhisperModel] = {}
@@ -149,6 +157,11 @@ def _detect_language(whisper: WhisperModel, samples: np.ndarray, speech: list[di
     return language, float(probability)
 
 
+def token_budget(seconds: float) -> int:
+    """The most tokens a window of a clip ``seconds`` long may need (see the module's docstring)."""
+    return min(WINDOW_TOKENS, math.ceil(seconds * TOKENS_PER_SECOND) + 16)
+
+
 def _decode(whisper: WhisperModel, samples: np.ndarray, language: str, keep_fillers: bool) -> tuple[str, list]:
     with tracer.provider.in_subsegment("## decode"):
         segments, _ = whisper.transcribe(
@@ -160,6 +173,7 @@ def _decode(whisper: WhisperModel, samples: np.ndarray, language: str, keep_fill
             no_speech_threshold=NO_SPEECH_THRESHOLD,
             word_timestamps=True,
             initial_prompt=FILLER_PROMPT if keep_fillers and language == "en" else None,
+            max_new_tokens=token_budget(len(samples) / SAMPLE_RATE),
         )
         segments = list(segments)
     words = [

@@ -91,6 +91,21 @@ def test_the_silent_tail_of_a_30_second_upload_adds_no_invented_words(base_model
     assert samples.wer(text, result.text) <= 0.1
 
 
+def test_the_token_budget_follows_the_clip_up_to_one_window() -> None:
+    assert stt.token_budget(4.0) == 48 and stt.token_budget(0.3) == 19
+    assert stt.token_budget(60.0) == stt.token_budget(600.0) == 224
+
+
+def test_the_token_budget_leaves_room_for_very_fast_speech(base_model) -> None:
+    # 280 words a minute (a fast talker speaks ~200): a window's budget must not run out before its speech does.
+    text = " ".join(samples.LONG_SENTENCES[:3])
+    clip = audio.decode(samples.espeak(text, speed=280))
+    result = stt.transcribe(clip, language="en")
+    assert len(text.split()) / result.duration_seconds > 4.5, "words per second"
+    assert samples.wer(text, result.text) <= 0.15, result.text
+    assert samples.normalize(result.text).split()[-2:] == samples.normalize(text).split()[-2:], result.text
+
+
 def test_languages_the_model_cannot_handle_are_refused(tiny_model, base_model, answer: np.ndarray) -> None:
     with pytest.raises(Unprocessable, match="English only"):
         stt.transcribe(answer, language="es", model="tiny.en")
