@@ -1,11 +1,13 @@
 """Lambda entry point of the interview function: one action per invocation (see practice_shared.dispatch), or a
 batch of the table's stream records (:mod:`interview.changes`)."""
 
+import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 
 from interview import changes, service
+from interview.engine import bank, semantic
 from practice_shared.config import get_settings
 from practice_shared.dispatch import dispatch
 from practice_shared.models.api import CreateSessionPayload, SessionRef, SubmitAnswerPayload, UserRef
@@ -45,3 +47,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "Records" in event:
         return changes.handle(DynamoDBStreamEvent(event))
     return dispatch(event, ACTIONS)
+
+
+if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"):
+    # In Lambda, load the question bank and (for the offline evaluator) the sentence encoder during the init
+    # phase (~0.7 s), not in the first request that needs them.
+    bank.load_bank()
+    if get_settings().llm_engine == "offline":
+        semantic.get_encoder()
