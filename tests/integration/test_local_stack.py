@@ -529,6 +529,32 @@ def test_the_ttl_sweeper_deletes_expired_items_only(stack: LocalStack) -> None:
     assert remaining == {"alive"}
 
 
+def test_moto_process_keeps_what_survived_out_of_full_garbage_collections() -> None:
+    import gc
+
+    from local_stack import moto_process
+
+    def collected() -> set[int]:
+        """What the collector's generations hold (frozen objects are in none of them)."""
+        return {id(o) for generation in range(3) for o in gc.get_objects(generation)}
+
+    survivors = [[i] for i in range(1_000)]  # what moto keeps: objects that live on
+    assert {id(s) for s in survivors} <= collected()
+    stop = threading.Event()
+    freezer = threading.Thread(target=moto_process._freeze_every, args=(0.05, stop), daemon=True)
+    freezer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while {id(s) for s in survivors} & collected() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not {id(s) for s in survivors} & collected()
+    finally:
+        stop.set()
+        freezer.join(timeout=5)
+        gc.unfreeze()  # this test process's collections stay as they were
+    assert not freezer.is_alive()
+
+
 # ---------------------------------------------------------------------- health, static files, shutdown
 
 
