@@ -306,15 +306,7 @@ def _retried(record: SessionRecord, payload: SubmitAnswerPayload, answer_id: str
             logger.info("Running an abandoned answer afresh", extra={"answer_id": answer_id})
             return submit_answer(payload)
         raise errors.Conflict("This answer is still being processed; try again in a moment.", code="in_progress")
-    pending = record.pending_follow_up is not None and first.follow_up is not None
-    last = record.current_index >= len(record.plan) - 1
-    return AnswerResult(
-        answer=first,
-        evaluation=first.evaluation,
-        feedback=first.feedback,
-        follow_up=question_view(record) if pending else None,
-        next_action="answer_follow_up" if pending else ("end" if last else "next_question"),
-    )
+    return _result(record, first, first.follow_up if record.pending_follow_up is not None else None)
 
 
 def _same_answer(first: AnswerRecord, payload: SubmitAnswerPayload) -> bool:

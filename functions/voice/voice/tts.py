@@ -63,7 +63,7 @@ class Pyttsx3Speaker:
     through pyttsx3's own driver binding, with a callback this class registers before every synthesis. espeak-ng
     synthesizes on a background thread; a synthesis ends when the callback receives the message's
     end-of-message event. (espeak-ng's ``Synchronize`` polls every 20 ms, which made every synthesis take at
-    least 20 ms where a question takes ~2 ms.) pyttsx3's ``save_to_file``/``runAndWait`` is not used: the driver
+    least 20 ms where a question takes ~3 ms.) pyttsx3's ``save_to_file``/``runAndWait`` is not used: the driver
     writes the file only when the end-of-message event arrives, and its loop can return before that (no file,
     or an empty one) or, with a second engine, spin forever.
     """
@@ -129,13 +129,12 @@ class Pyttsx3Speaker:
 
 def _ends_message(espeak: Any, events: Any) -> bool:
     """Whether espeak-ng's event list (ended by a LIST_TERMINATED event) holds the end of the message."""
+    if not events:
+        return False
     index = 0
-    while events:
-        kind = events[index].type
-        if kind == espeak.EVENT_MSG_TERMINATED:
+    while events[index].type != espeak.EVENT_LIST_TERMINATED:
+        if events[index].type == espeak.EVENT_MSG_TERMINATED:
             return True
-        if kind == espeak.EVENT_LIST_TERMINATED:
-            return False
         index += 1
     return False
 

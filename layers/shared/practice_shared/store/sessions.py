@@ -168,9 +168,13 @@ def _write_answer(
 ) -> None:
     writes: list[dict[str, Any]] = []
     if claim_id:
-        marker = {**_claim_key(session_id, answer.answer_id), "answer_sk": _answer_sk(answer)}
-        marker["claimed_at"] = answer.created_at  # tells one attempt's claim from the next one's
-        writes.append(_put({**marker, "expires_at": expires_at}, "attribute_not_exists(pk)"))
+        marker = {
+            **_claim_key(session_id, answer.answer_id),
+            "answer_sk": _answer_sk(answer),
+            "claimed_at": answer.created_at,  # tells one attempt's claim from the next one's
+            "expires_at": expires_at,
+        }
+        writes.append(_put(marker, "attribute_not_exists(pk)"))
     writes.append(_put(_answer_item(session_id, answer, expires_at)))
     if stored is not None:
         unchanged = "attribute_exists(pk) AND #v = :expected"
