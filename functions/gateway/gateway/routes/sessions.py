@@ -68,59 +68,59 @@ class Deleted(BaseModel):
 
 
 @router.post("", status_code=201, response_model=SessionView, summary="Create an interview session")
-def create_session(body: CreateSessionRequest, user: User) -> Any:
+async def create_session(body: CreateSessionRequest, user: User) -> Any:
     """Create a session: role, level, type, mode, optional job description and resume; returns the question plan."""
     return interview("create_session", {"user_id": user, "request": body.model_dump()})
 
 
 @router.get("", response_model=list[SessionSummary], summary="List my sessions, newest first")
-def list_sessions(user: User) -> Any:
+async def list_sessions(user: User) -> Any:
     return interview("list_sessions", {"user_id": user})
 
 
 @router.get("/{session_id}", response_model=SessionView, summary="Get a session with its answers")
-def get_session(session_id: SessionId, user: User) -> Any:
+async def get_session(session_id: SessionId, user: User) -> Any:
     return orchestration.session_action("get_session", user, session_id)
 
 
 @router.delete("/{session_id}", response_model=Deleted, summary="Delete a session, its answers, report and audio")
-def delete_session(session_id: SessionId, user: User) -> Any:
+async def delete_session(session_id: SessionId, user: User) -> Any:
     return orchestration.delete(user, session_id)
 
 
 @router.post("/{session_id}/start", response_model=SessionView, summary="Start: the first question and its audio")
-def start(session_id: SessionId, user: User) -> Any:
+async def start(session_id: SessionId, user: User) -> Any:
     return orchestration.start(user, session_id)
 
 
 @router.post("/{session_id}/submit-answer", response_model=AnswerResult, summary="Answer the current question")
-def submit_answer(session_id: SessionId, body: AnswerInput, user: User) -> Any:
+async def submit_answer(session_id: SessionId, body: AnswerInput, user: User) -> Any:
     """Typed text, the key of audio uploaded with audio-upload, or a small base64 clip."""
     return orchestration.submit_answer(user, session_id, body)
 
 
 @router.post("/{session_id}/next-question", response_model=NextQuestion, summary="The next question and its audio")
-def next_question(session_id: SessionId, user: User) -> Any:
+async def next_question(session_id: SessionId, user: User) -> Any:
     return orchestration.next_question(user, session_id)
 
 
 @router.post("/{session_id}/evaluate-all", response_model=EvaluateAllResult, summary="Evaluate collected answers")
-def evaluate_all(session_id: SessionId, user: User) -> Any:
+async def evaluate_all(session_id: SessionId, user: User) -> Any:
     return orchestration.session_action("evaluate_all", user, session_id)
 
 
 @router.post("/{session_id}/end", response_model=EndResult, summary="End: the report and its spoken summary")
-def end(session_id: SessionId, user: User) -> Any:
+async def end(session_id: SessionId, user: User) -> Any:
     return orchestration.end(user, session_id)
 
 
 @router.get("/{session_id}/report", response_model=Report, summary="The report of an ended session")
-def report(session_id: SessionId, user: User) -> Any:
+async def report(session_id: SessionId, user: User) -> Any:
     return orchestration.report(user, session_id)
 
 
 @router.post("/{session_id}/audio-upload", response_model=UploadGrant, summary="Presigned S3 upload for an answer")
-def audio_upload(session_id: SessionId, body: UploadRequest, user: User) -> Any:
+async def audio_upload(session_id: SessionId, body: UploadRequest, user: User) -> Any:
     """A presigned POST scoped to this session, limited in size and content type."""
     if body.content_type not in audio_store.UPLOAD_TYPES:
         raise errors.UnsupportedMedia(f"Audio of type {body.content_type} is not supported.")

@@ -25,7 +25,7 @@ class TranscribeBody(BaseModel):
 
 
 @router.post("/transcribe", response_model=Transcription, summary="Transcribe a clip, with delivery analytics")
-def transcribe(body: TranscribeBody, user: User) -> Any:
+async def transcribe(body: TranscribeBody, user: User) -> Any:
     if body.audio_key is not None and not body.audio_key.startswith(f"answers/{user}/"):
         raise errors.NotFound("The audio file was not found; upload it again.")
     request = TranscribeRequest(
@@ -35,10 +35,10 @@ def transcribe(body: TranscribeBody, user: User) -> Any:
 
 
 @router.post("/synthesize", response_model=Synthesis, summary="Speak a text (cached)")
-def synthesize(body: SynthesizeRequest, user: User) -> Any:
+async def synthesize(body: SynthesizeRequest, user: User) -> Any:
     return downstream.synthesize(body)
 
 
 @router.get("/voices", response_model=list[Voice], summary="Voices available for synthesis")
-def voices() -> Any:
+async def voices() -> Any:
     return downstream.voices()
