@@ -18,7 +18,6 @@ Run: .venv/bin/python bench/bench_api.py [--quick]   (writes bench/results/api.j
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import platform
@@ -37,7 +36,7 @@ import handler_time  # noqa: E402
 import httpx  # noqa: E402
 import yaml  # noqa: E402
 from quiet import redirect_output  # noqa: E402
-from rest_client import Api, RequestFailed, Timings, sign_in, typed_interview  # noqa: E402
+from rest_client import Api, RequestFailed, Timings, fresh_answers, sign_in, typed_interview  # noqa: E402
 from stats import summary_ms  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "api.json"
@@ -68,7 +67,7 @@ def http_client(base_url: str) -> httpx.AsyncClient:
 
 async def latency(base_url: str, answers: list[str], interviews: dict[str, int]) -> dict[str, Any]:
     """Per-route latency over sequential typed interviews (one client, nothing else running)."""
-    texts = itertools.cycle(answers).__next__
+    texts = fresh_answers(answers)
     timings = Timings()
     async with http_client(base_url) as client:
         api = Api(client, await sign_in(client, "bench-latency"), timings)
@@ -88,7 +87,7 @@ async def throughput(base_url: str, answers: list[str], clients: int, seconds: f
     The same load runs unrecorded for a few seconds first, so that the local stack has started the workers this
     concurrency needs (each a cold start) before the measured window opens.
     """
-    texts = itertools.cycle(answers).__next__
+    texts = fresh_answers(answers)
     timings = Timings()
     errors: list[str] = []
     async with http_client(base_url) as client:
@@ -135,7 +134,7 @@ async def throughput(base_url: str, answers: list[str], clients: int, seconds: f
 
 async def load(base_url: str, answers: list[str], candidates: int, questions: int) -> dict[str, Any]:
     """``candidates`` whole typed interviews at once, one user each; counts failures and answers not stored."""
-    texts = itertools.cycle(answers).__next__
+    texts = fresh_answers(answers)
     timings = Timings()
     async with http_client(base_url) as client:
         users = [await sign_in(client, f"bench-candidate-{i}") for i in range(candidates)]

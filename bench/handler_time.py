@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from rest_client import fresh_answers
 from stats import summary_ms
 
 from local_stack.inprocess import rest_event
@@ -104,7 +105,7 @@ class OwnTime:
 class Flow:
     """Typed interviews driven through the gateway handler, each request filed under its route."""
 
-    def __init__(self, gateway: Handler, context: Callable[[str], Any], answers: list[str]) -> None:
+    def __init__(self, gateway: Handler, context: Callable[[str], Any], answers: Callable[[], str]) -> None:
         self.gateway, self.context, self.answers = gateway, context, answers
         self.route = self.mode = ""
 
@@ -115,15 +116,14 @@ class Flow:
             raise RuntimeError(f"{route}: HTTP {response['statusCode']}: {response['body'][:300]}")
         return json.loads(response["body"])
 
-    def interview(self, mode: str, questions: int, n: int) -> None:
+    def interview(self, mode: str, questions: int) -> None:
         self.mode = mode
         base = "/api/sessions"
         config = {"role": "backend_engineer", "mode": mode, "num_questions": questions, "max_follow_ups": 0}
         sid = self.call("create", "POST", base, config)["session"]["session_id"]
         self.call("start", "POST", f"{base}/{sid}/start")
         for i in range(questions):
-            text = self.answers[(n * questions + i) % len(self.answers)]
-            self.call(f"submit-answer ({mode})", "POST", f"{base}/{sid}/submit-answer", {"text": text})
+            self.call(f"submit-answer ({mode})", "POST", f"{base}/{sid}/submit-answer", {"text": self.answers()})
             if i < questions - 1:
                 self.call("next-question", "POST", f"{base}/{sid}/next-question")
         self.call("get-session", "GET", f"{base}/{sid}")
@@ -153,7 +153,7 @@ def run(answers: list[str], interviews: int, questions: int = 3, warmup: int = 2
         from voice.handler import lambda_handler as voice
 
         timer = OwnTime()
-        flow = Flow(timer.wrap(lambda _: flow.route, gateway), context, answers)
+        flow = Flow(timer.wrap(lambda _: flow.route, gateway), context, fresh_answers(answers))
 
         def action(event: dict[str, Any]) -> str:
             return f"{event['action']} ({flow.mode})" if event["action"] in BY_MODE else event["action"]
@@ -166,7 +166,7 @@ def run(answers: list[str], interviews: int, questions: int = 3, warmup: int = 2
             for n in range(warmup + interviews):
                 timer.recording = n >= warmup
                 for mode in ("collect", "evaluate"):
-                    flow.interview(mode, questions, n)
+                    flow.interview(mode, questions)
     aws.client.cache_clear()
     aws.resource.cache_clear()
     return {

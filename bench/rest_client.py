@@ -8,6 +8,8 @@ voice function answered: ``start (TTS cached)`` when the question's audio came f
 uncached)`` when it was synthesized for this request.
 """
 
+import itertools
+import re
 import time
 import uuid
 from collections import defaultdict
@@ -17,6 +19,23 @@ from typing import Any
 import httpx
 
 CONFIG = {"role": "backend_engineer", "level": "mid", "interview_type": "mixed"}
+SENTENCE_END = re.compile(r"([.!?])(?=\s|$)")
+
+
+def fresh_answers(texts: list[str]) -> Callable[[], str]:
+    """Typed answers never sent before, made from ``texts`` in turn.
+
+    The interview function keeps the embeddings of sentences it has seen (its questions' key points are worth
+    keeping); a candidate's sentences are new to it. So every sentence of an answer here ends with the answer's
+    number, and each answer is evaluated as a candidate's would be, not from that cache.
+    """
+    counter = itertools.count()
+
+    def next_answer() -> str:
+        n = next(counter)
+        return SENTENCE_END.sub(rf" ({n})\1", texts[n % len(texts)])
+
+    return next_answer
 
 
 class RequestFailed(Exception):

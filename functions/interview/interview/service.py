@@ -24,6 +24,7 @@ from practice_shared.models.api import (
     EvaluateAllResult,
     NextQuestion,
     QuestionView,
+    SessionInfo,
     SessionRef,
     SessionView,
     SubmitAnswerPayload,
@@ -140,7 +141,7 @@ def create_session(user_id: str, request: CreateSessionRequest) -> SessionView:
     quotas.consume_with(store.creation(record, _active_expiry()), user_id, "sessions", 1, limit, "new sessions")
     metrics.add_metric(name="SessionsCreated", unit=MetricUnit.Count, value=1)
     logger.info("Session created", extra={"session_id": session_id, "questions": len(plan)})
-    return SessionView(session=record)
+    return SessionView(session=SessionInfo.of(record))
 
 
 def start_session(ref: SessionRef) -> SessionView:
@@ -151,13 +152,13 @@ def start_session(ref: SessionRef) -> SessionView:
         return record.model_copy(update={"state": "active", "updated_at": now_iso()})
 
     record = _update(ref, start, _active_expiry())
-    return SessionView(session=record, question=question_view(record))
+    return SessionView(session=SessionInfo.of(record), question=question_view(record))
 
 
 def get_session(ref: SessionRef) -> SessionView:
     """The session with its answers and the question to answer now."""
     record, answers, _ = store.load(ref.session_id, ref.user_id)
-    return SessionView(session=record, question=question_view(record), answers=answers)
+    return SessionView(session=SessionInfo.of(record), question=question_view(record), answers=answers)
 
 
 @tracer.capture_method

@@ -192,7 +192,7 @@ def test_with_bedrock_answers_are_evaluated_early_by_default_and_the_end_calls_i
     monkeypatch.setenv("BEDROCK_MODEL_ID", "test-model")
     get_settings.cache_clear()
     ref, inserted = one_collected_answer()
-    planned = service.get_session(ref).session.plan[0].question
+    planned = store.get(ref.session_id, ref.user_id).plan[0].question
     scores = {criterion: 7 for criterion in llm.WEIGHTS[planned.type]}
     with Stubber(client("bedrock-runtime")) as bedrock:
         bedrock.add_response("converse", _response(_reply(planned, scores)), EXPECTED_PARAMS)

@@ -58,6 +58,20 @@ def test_full_lifecycle_in_evaluate_mode(aws_tables):
     assert store.get(ref.session_id, USER).state == "completed"
 
 
+def test_the_session_view_shows_each_question_and_why_but_never_its_rubric(aws_tables):
+    ref = create(num_questions=4, interview_type="technical")
+    stored = store.get(ref.session_id, USER).plan
+    for view in (service.get_session(ref), service.start_session(ref)):
+        assert [(p.question_id, p.text, p.reason) for p in view.session.plan] == [
+            (p.question.id, p.question.text, p.reason) for p in stored
+        ]
+        shown = view.model_dump_json()
+        for planned in stored:
+            for hidden in [*planned.question.key_points, *(m.right for m in planned.question.misconceptions)]:
+                assert hidden not in shown
+    assert any(p.question.misconceptions for p in stored)
+
+
 def test_invalid_transitions_get_409(aws_tables):
     ref = create()
     with pytest.raises(errors.Conflict) as exc:

@@ -69,7 +69,8 @@ def _fits(question: Question, slot: str) -> bool:
     return question.type in ("behavioral", "general")
 
 
-def _score(question: Question, slot: str, ctx: _Context, picked: list[Question]) -> float:
+def _score(question: Question, slot: str, ctx: _Context, covered: set[str], competencies: set[str]) -> float:
+    """How well ``question`` fits ``slot``, given the topics and competencies the questions picked so far cover."""
     score = _jitter(ctx.seed, question.id)
     if slot == "warmup" and question.type == "general":
         score += 3.0
@@ -77,12 +78,11 @@ def _score(question: Question, slot: str, ctx: _Context, picked: list[Question])
         score -= 3.0
     if ctx.role in question.roles:
         score += ROLE_SPECIFIC
-    covered = {t for q in picked for t in q.topics}
     for topic in question.topics:
         weight = JD_WEIGHT * (topic in ctx.jd) + CV_WEIGHT * (topic in ctx.cv and topic not in ctx.jd)
         score += weight if topic not in covered else COVERED_WEIGHT * (weight > 0)
         score -= REPEAT_TOPIC * (topic in covered)
-    if question.competency and question.competency in {q.competency for q in picked}:
+    if question.competency and question.competency in competencies:
         score -= REPEAT_COMPETENCY
     score -= OFF_LEVEL.get(_level_distance(question, ctx.level), 0.0)
     if question.id in ctx.avoid:
@@ -140,10 +140,13 @@ def select_questions(
     picked: list[Question] = []
     selected: list[SelectedQuestion] = []
     for slot in _slots(config.interview_type, config.num_questions - len(customs)):
-        candidates = [q for q in pool if _fits(q, slot) and q not in picked]
+        picked_ids = {q.id for q in picked}
+        candidates = [q for q in pool if _fits(q, slot) and q.id not in picked_ids]
         if not candidates:
             continue
-        best = max(candidates, key=lambda q: (_score(q, slot, ctx, picked), q.id))
+        covered = {t for q in picked for t in q.topics}
+        competencies = {q.competency for q in picked if q.competency}
+        best = max(candidates, key=lambda q: (_score(q, slot, ctx, covered, competencies), q.id))
         picked.append(best)
         selected.append(SelectedQuestion(question=best, reason=_reason(best, slot, ctx)))
     return selected + customs

@@ -4,8 +4,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from practice_shared.models.common import QuestionType
 from practice_shared.models.interview import Evaluation, Feedback, Report
-from practice_shared.models.session import MAX_ANSWER_CHARS, AnswerRecord, SessionConfig, SessionRecord
+from practice_shared.models.session import MAX_ANSWER_CHARS, AnswerRecord, SessionConfig, SessionFields, SessionRecord
 from practice_shared.models.voice import DeliveryMetrics, Synthesis, Transcription
 
 MAX_RESUME_PDF_B64 = 7_000_000  # about 5 MB of PDF
@@ -84,10 +85,38 @@ class QuestionView(BaseModel):
     audio: Synthesis | None = None
 
 
+class PlanItem(BaseModel):
+    """A question of the session's plan as the candidate sees it: what is asked and why. Its rubric (key points,
+    misconceptions and their corrections) stays on the server until an answer's evaluation shows what was covered."""
+
+    index: int
+    question_id: str
+    text: str
+    type: QuestionType
+    reason: str
+
+
+class SessionInfo(SessionFields):
+    """A session as the API shows it: its plan without the rubrics."""
+
+    plan: list[PlanItem]
+
+    @classmethod
+    def of(cls, record: SessionRecord) -> "SessionInfo":
+        """The candidate's view of a stored session."""
+        plan = [
+            PlanItem(
+                index=p.index, question_id=p.question.id, text=p.question.text, type=p.question.type, reason=p.reason
+            )
+            for p in record.plan
+        ]
+        return cls(**{name: getattr(record, name) for name in SessionFields.model_fields}, plan=plan)
+
+
 class SessionView(BaseModel):
     """A session as the API returns it."""
 
-    session: SessionRecord
+    session: SessionInfo
     question: QuestionView | None = None
     answers: list[AnswerRecord] | None = None
 

@@ -46,14 +46,13 @@ class PlannedQuestion(BaseModel):
     reason: str
 
 
-class SessionRecord(BaseModel):
-    """A session's metadata item."""
+class SessionFields(BaseModel):
+    """What a session's metadata item and the API's view of it share: everything but the plan."""
 
     session_id: str
     user_id: str
     state: SessionState
     config: SessionConfig
-    plan: list[PlannedQuestion]
     current_index: int = Field(0, description="Index of the question being asked (or next to ask)")
     pending_follow_up: FollowUp | None = Field(None, description="A follow-up asked and not yet answered")
     follow_ups_asked: int = Field(0, description="Follow-ups asked for the current question")
@@ -64,6 +63,12 @@ class SessionRecord(BaseModel):
     overall: float | None = Field(None, description="Overall score, once the report exists")
     criteria_scores: dict[str, float] = Field(default={}, description="Per-criterion scores, once the report exists")
     version: int = 0
+
+
+class SessionRecord(SessionFields):
+    """A session's metadata item."""
+
+    plan: list[PlannedQuestion]
 
 
 class AnswerRecord(BaseModel):
