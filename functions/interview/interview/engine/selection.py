@@ -69,24 +69,30 @@ def _fits(question: Question, slot: str) -> bool:
     return question.type in ("behavioral", "general")
 
 
-def _score(question: Question, slot: str, ctx: _Context, covered: set[str], competencies: set[str]) -> float:
-    """How well ``question`` fits ``slot``, given the topics and competencies the questions picked so far cover."""
+def _standing(question: Question, ctx: _Context) -> float:
+    """The part of a question's score that no slot or earlier pick changes: jitter, role, level and history."""
     score = _jitter(ctx.seed, question.id)
+    if ctx.role in question.roles:
+        score += ROLE_SPECIFIC
+    score -= OFF_LEVEL.get(_level_distance(question, ctx.level), 0.0)
+    if question.id in ctx.avoid:
+        score -= AVOIDED
+    return score
+
+
+def _fit(question: Question, slot: str, ctx: _Context, covered: set[str], competencies: set[str]) -> float:
+    """How well ``question`` fits ``slot``, given the topics and competencies the questions picked so far cover."""
+    score = 0.0
     if slot == "warmup" and question.type == "general":
         score += 3.0
     if slot == "behavioral" and question.type == "general":
         score -= 3.0
-    if ctx.role in question.roles:
-        score += ROLE_SPECIFIC
     for topic in question.topics:
         weight = JD_WEIGHT * (topic in ctx.jd) + CV_WEIGHT * (topic in ctx.cv and topic not in ctx.jd)
         score += weight if topic not in covered else COVERED_WEIGHT * (weight > 0)
         score -= REPEAT_TOPIC * (topic in covered)
     if question.competency and question.competency in competencies:
         score -= REPEAT_COMPETENCY
-    score -= OFF_LEVEL.get(_level_distance(question, ctx.level), 0.0)
-    if question.id in ctx.avoid:
-        score -= AVOIDED
     return score
 
 
@@ -137,6 +143,7 @@ def select_questions(
         for i, text in enumerate(config.custom_questions)
     ]
     pool = bank.for_role(config.role)
+    standing = {q.id: _standing(q, ctx) for q in pool}
     picked: list[Question] = []
     selected: list[SelectedQuestion] = []
     for slot in _slots(config.interview_type, config.num_questions - len(customs)):
@@ -146,7 +153,7 @@ def select_questions(
             continue
         covered = {t for q in picked for t in q.topics}
         competencies = {q.competency for q in picked if q.competency}
-        best = max(candidates, key=lambda q: (_score(q, slot, ctx, covered, competencies), q.id))
+        best = max(candidates, key=lambda q: (standing[q.id] + _fit(q, slot, ctx, covered, competencies), q.id))
         picked.append(best)
         selected.append(SelectedQuestion(question=best, reason=_reason(best, slot, ctx)))
     return selected + customs
