@@ -3,8 +3,9 @@
 Each function has a pool of worker processes (:mod:`local_stack.runtime`), started on demand (a cold start)
 and reused while warm. A worker runs one invocation at a time; the pool size is the function's local
 concurrency. A worker that exceeds the function's timeout is killed and replaced, and the caller gets
-Lambda's timeout error. The APIs' invocations of a warm worker wait for its answer in the event loop; only a cold
-start, or a wait for a busy pool, takes a thread (a thread's hand-offs cost ~0.3 ms per call on two cores).
+Lambda's timeout error. The APIs' invocations wait in the event loop, for a worker and for its answer; only a cold
+start takes a thread. (A thread per invocation cost two hand-offs per call; a mix of both starved the threads of
+the GIL when every worker was busy.)
 """
 
 import asyncio
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -115,6 +117,10 @@ class FunctionPool:
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._count = 0
+        self._waiting = 0
+        # Callers in an event loop waiting for a worker: each gets the next one released (threads waiting in
+        # _acquire come first).
+        self._handovers: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker | None]]] = deque()
         self._closed = False
         self._cond = threading.Condition()
 
@@ -131,17 +137,26 @@ class FunctionPool:
             return self._exited(worker, request_id)
         return self._result(worker, message, request_id)
 
-    def take_idle(self) -> _Worker | None:
-        """A warm worker that is free now, marked busy; None when there is none (all busy, or none started)."""
+    async def acquire_async(self) -> _Worker | None:
+        """A warm worker for a caller in the event loop: a free one, else the next one released. None when the
+        caller should take the thread path instead: the pool may start another worker (a cold start), or it is
+        closing."""
+        loop = asyncio.get_running_loop()
         with self._cond:
-            if self._closed or not self._idle:
+            if self._closed:
                 return None
-            worker = self._idle.pop()
-            self._busy.add(worker)
-            return worker
+            if self._idle and not self._waiting:
+                worker = self._idle.pop()
+                self._busy.add(worker)
+                return worker
+            if self._count < self._size:
+                return None
+            handover: asyncio.Future[_Worker | None] = loop.create_future()
+            self._handovers.append((loop, handover))
+        return await handover
 
     async def invoke_on(self, worker: _Worker, payload: bytes, *, request_id: str | None = None) -> InvocationResult:
-        """Run one invocation on ``worker`` (from :meth:`take_idle`) in the event loop, waiting for its answer
+        """Run one invocation on ``worker`` (from :meth:`acquire_async`) in the event loop, waiting for its answer
         without a thread."""
         request_id = request_id or str(uuid.uuid4())
         try:
@@ -203,6 +218,8 @@ class FunctionPool:
             idle, self._idle = self._idle, []
             busy = list(self._busy)
             self._cond.notify_all()
+            while self._hand_over(None):  # callers waiting in an event loop take the thread path, which refuses
+                pass
         for worker in idle:
             worker.stop()
         for worker in busy:
@@ -220,7 +237,11 @@ class FunctionPool:
                 if self._count < self._size:
                     self._count += 1
                     break
-                self._cond.wait()
+                self._waiting += 1
+                try:
+                    self._cond.wait()
+                finally:
+                    self._waiting -= 1
         return self._start_worker()
 
     def _start_worker(self) -> tuple[_Worker | None, bytes | None]:
@@ -250,8 +271,10 @@ class FunctionPool:
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
-            self._busy.discard(worker)
             closed = self._closed
+            if not closed and not self._waiting and self._hand_over(worker):
+                return
+            self._busy.discard(worker)
             if not closed:
                 self._idle.append(worker)
                 self._cond.notify()
@@ -268,6 +291,26 @@ class FunctionPool:
         with self._cond:
             self._count -= 1
             self._cond.notify()
+            self._hand_over(None)  # a caller waiting in the event loop may start the replacement
+
+    def _hand_over(self, worker: _Worker | None) -> bool:
+        """Give ``worker`` (busy) to the first caller waiting in the event loop; False when none waits.
+        Called with the lock held. A caller that stopped waiting meanwhile hands it on, or back."""
+        while self._handovers:
+            loop, handover = self._handovers.popleft()
+            if not handover.done():
+                loop.call_soon_threadsafe(self._receive, handover, worker)
+                return True
+        return False
+
+    def _receive(self, handover: "asyncio.Future[_Worker | None]", worker: _Worker | None) -> None:
+        if not handover.done():
+            handover.set_result(worker)
+        elif worker is not None:
+            self._release(worker)
+        else:
+            with self._cond:
+                self._hand_over(None)
 
 
 async def _readable(conn: Connection, timeout: float) -> bool:
@@ -320,8 +363,8 @@ class FunctionRegistry:
         pool = self.get(name)
         if pool is None:
             raise KeyError(name)
-        worker = pool.take_idle()
-        if worker is None:  # a cold start, or every worker busy: wait for one in a thread
+        worker = await pool.acquire_async()
+        if worker is None:  # a cold start (or the pool closing) takes a thread
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._calls, functools.partial(pool.invoke, payload, **kwargs))
         # Shielded: an invocation runs to its end even when the caller stops waiting (an integration timeout).

@@ -4,6 +4,7 @@ Real handlers where they exist (the gateway behind both APIs); test-only functio
 test needs a function that crashes, hangs or reports what it sees.
 """
 
+import asyncio
 import json
 import os
 import signal
@@ -241,6 +242,33 @@ def test_a_function_past_its_timeout_is_stopped_and_replaced(stack: LocalStack) 
     assert elapsed < 4
     response, answer = invoke(stack, "Sleep", {"seconds": 0})
     assert "FunctionError" not in response and answer == {"slept": 0.0}
+
+
+def test_callers_beyond_the_pools_size_wait_in_the_event_loop_and_threads_are_not_starved(stack: LocalStack) -> None:
+    registry = stack.functions
+    assert registry is not None
+    size = stack.concurrency.get("Sleep", 2)
+    nap = json.dumps({"seconds": 0.2}).encode()
+    results: dict[str, Any] = {}
+
+    async def callers() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        # A background caller on the thread path (as stream pollers are) competes with the event loop's callers.
+        threaded = loop.run_in_executor(None, registry.pools["Sleep"].invoke, nap)
+        calls = [asyncio.ensure_future(registry.invoke("Sleep", nap)) for _ in range(3 * size)]
+        given_up = asyncio.ensure_future(registry.invoke("Sleep", nap))
+        await asyncio.sleep(0.05)
+        given_up.cancel()  # a caller that stops waiting for a worker must not take one with it
+        results["threaded"] = await threaded
+        return await asyncio.gather(*calls)
+
+    started = time.monotonic()
+    answers = asyncio.run(callers())
+    elapsed = time.monotonic() - started
+    assert all(a.function_error is None and a.json() == {"slept": 0.2} for a in answers)
+    assert results["threaded"].function_error is None
+    assert elapsed >= 0.2 * 3  # never more than `size` at once
+    assert not registry.pools["Sleep"]._busy  # every worker came back, the given-up caller's turn included
 
 
 def test_a_runtime_that_exits_is_reported_like_lambda(stack: LocalStack) -> None:
