@@ -24,6 +24,7 @@ import platform
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ ANSWERS = ROOT / "bench" / "data" / "labelled_answers.yaml"
 # The latency and throughput clients create far more sessions than a person's daily quota allows.
 STACK_ENV = {"MAX_SESSIONS_PER_DAY": "1000000"}
 LEVELS = (1, 8, 32)
-WARMUP_SECONDS = 3.0
+# Unrecorded one-second rounds of load before each measurement: at least 3, then until one starts no worker.
+WARMUP_ROUNDS, MAX_WARMUP_ROUNDS, WARMUP_ROUND_SECONDS = 3, 15, 1.0
 # What the concurrent clients do: the gateway's health route (no other function), reading a session (gateway,
 # interview function, DynamoDB), and whole typed interviews (collect mode, 3 questions: 10 requests, with the
 # questions' speech and the evaluation at the end). The interviews come last: they fill the tables, and moto
@@ -81,14 +83,16 @@ async def latency(base_url: str, answers: list[str], interviews: dict[str, int])
     return {label: summary_ms(values) for label, values in sorted(timings.samples.items())}
 
 
-async def throughput(base_url: str, answers: list[str], clients: int, seconds: float, workload: str) -> dict[str, Any]:
+async def throughput(
+    base_url: str, answers: list[str], clients: int, seconds: float, workload: str, cold_starts: Callable[[], int]
+) -> dict[str, Any]:
     """Requests per second completed by ``clients`` concurrent clients (one user each) within ``seconds``.
 
-    The same load runs unrecorded for a few seconds first, so that the local stack has started the workers this
-    concurrency needs (each a cold start) before the measured window opens.
+    The same load runs unrecorded first, in one-second rounds until a whole round passes without a cold start
+    (``cold_starts`` counts them so far), so that the local stack has started the workers this concurrency needs
+    before the measured window opens (a fixed warm-up of 3 s sometimes left a 2 s cold start in it).
     """
     texts = fresh_answers(answers)
-    timings = Timings()
     errors: list[str] = []
     async with http_client(base_url) as client:
         users = [await sign_in(client, f"bench-rps-{clients}-{i}") for i in range(clients)]
@@ -99,7 +103,7 @@ async def throughput(base_url: str, answers: list[str], clients: int, seconds: f
                 created = await client.post("/api/sessions", json=CONFIG, headers=headers)
                 sessions[i] = created.json()["session"]["session_id"]
 
-        async def worker(i: int, until: float) -> None:
+        async def worker(i: int, until: float, timings: Timings) -> None:
             api = Api(client, users[i], timings)
             while time.perf_counter() < until:
                 try:
@@ -112,13 +116,16 @@ async def throughput(base_url: str, answers: list[str], clients: int, seconds: f
                 except RequestFailed as exc:
                     errors.append(str(exc))
 
-        timings.recording = False
-        warm_until = time.perf_counter() + WARMUP_SECONDS
-        await asyncio.gather(*(worker(i, warm_until) for i in range(clients)))
-        timings.recording = True
+        for round_ in range(MAX_WARMUP_ROUNDS):
+            started_before = cold_starts()
+            until = time.perf_counter() + WARMUP_ROUND_SECONDS
+            await asyncio.gather(*(worker(i, until, Timings()) for i in range(clients)))
+            if round_ + 1 >= WARMUP_ROUNDS and cold_starts() == started_before:
+                break
+        timings = Timings()
         errors.clear()
         deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(worker(i, deadline) for i in range(clients)))
+        await asyncio.gather(*(worker(i, deadline, timings) for i in range(clients)))
     in_window = [t for t in timings.completed if t <= deadline]
     everything = [v for values in timings.samples.values() for v in values]
     return {
@@ -203,6 +210,11 @@ def hops(stack: Any, runs: int = 100) -> dict[str, Any]:
     return result
 
 
+def cold_starts() -> int:
+    """Cold starts of the stack's function workers so far: the ColdStart metric each worker's first invocation logs."""
+    return STACK_LOG.read_text(errors="replace").count('"ColdStart"')
+
+
 async def through_stack(base_url: str, answers: list[str], quick: bool) -> dict[str, Any]:
     interviews = {"warmup": 3, "collect": 15, "evaluate": 5} if quick else {"warmup": 5, "collect": 60, "evaluate": 20}
     result: dict[str, Any] = {"interviews": interviews}
@@ -210,7 +222,9 @@ async def through_stack(base_url: str, answers: list[str], quick: bool) -> dict[
     result["throughput"] = {}
     for workload in WORKLOADS:
         seconds = (4.0 if quick else 8.0) if workload == "typed_interview" else (3.0 if quick else 5.0)
-        result["throughput"][workload] = [await throughput(base_url, answers, c, seconds, workload) for c in LEVELS]
+        result["throughput"][workload] = [
+            await throughput(base_url, answers, c, seconds, workload, cold_starts) for c in LEVELS
+        ]
     result["load"] = await load(base_url, answers, candidates=50, questions=5)
     return result
 
