@@ -117,7 +117,8 @@ class FunctionPool:
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._count = 0
-        self._waiting = 0
+        self._waiting = 0  # threads waiting in _acquire
+        self._for_threads: list[_Worker] = []  # released for them
         # Callers in an event loop waiting for a worker: each gets the next one released (threads waiting in
         # _acquire come first).
         self._handovers: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker | None]]] = deque()
@@ -145,7 +146,7 @@ class FunctionPool:
         with self._cond:
             if self._closed:
                 return None
-            if self._idle and not self._waiting:
+            if self._idle:
                 worker = self._idle.pop()
                 self._busy.add(worker)
                 return worker
@@ -215,8 +216,9 @@ class FunctionPool:
     def close(self) -> None:
         with self._cond:
             self._closed = True
-            idle, self._idle = self._idle, []
-            busy = list(self._busy)
+            idle, self._idle = self._idle + self._for_threads, []
+            self._for_threads = []
+            busy = list(self._busy - set(idle))
             self._cond.notify_all()
             while self._hand_over(None):  # callers waiting in an event loop take the thread path, which refuses
                 pass
@@ -230,6 +232,8 @@ class FunctionPool:
             while True:
                 if self._closed:
                     return None, _error("", "Runtime.Unavailable", "The local stack is stopping").payload
+                if self._for_threads:
+                    return self._for_threads.pop(), None  # released for a waiting thread, still marked busy
                 if self._idle:
                     worker = self._idle.pop()
                     self._busy.add(worker)
@@ -270,9 +274,15 @@ class FunctionPool:
         return None, message["payload"]
 
     def _release(self, worker: _Worker) -> None:
+        """Give a finished worker to a waiting thread, else to a caller waiting in the event loop, else make it idle.
+        A worker released for a thread is set aside for threads, so that event-loop callers cannot take it first."""
         with self._cond:
             closed = self._closed
-            if not closed and not self._waiting and self._hand_over(worker):
+            if not closed and self._waiting > len(self._for_threads):
+                self._for_threads.append(worker)
+                self._cond.notify()
+                return
+            if not closed and self._hand_over(worker):
                 return
             self._busy.discard(worker)
             if not closed:
