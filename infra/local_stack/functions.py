@@ -308,9 +308,13 @@ class FunctionPool:
         Called with the lock held. A caller that stopped waiting meanwhile hands it on, or back."""
         while self._handovers:
             loop, handover = self._handovers.popleft()
-            if not handover.done():
+            if handover.done():
+                continue
+            try:
                 loop.call_soon_threadsafe(self._receive, handover, worker)
-                return True
+            except RuntimeError:  # its loop has closed (the stack is stopping): nobody is waiting there any more
+                continue
+            return True
         return False
 
     def _receive(self, handover: "asyncio.Future[_Worker | None]", worker: _Worker | None) -> None:
