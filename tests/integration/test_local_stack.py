@@ -20,6 +20,7 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
+from event_loops import run_in_own_loop
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -263,12 +264,7 @@ def test_callers_beyond_the_pools_size_wait_in_the_event_loop_and_threads_are_no
         return await asyncio.gather(*calls)
 
     started = time.monotonic()
-    # Not asyncio.run, which leaves this thread without a current event loop (in-process Mangum tests need one).
-    loop = asyncio.new_event_loop()
-    try:
-        answers = loop.run_until_complete(callers())
-    finally:
-        loop.close()
+    answers = run_in_own_loop(callers())
     elapsed = time.monotonic() - started
     assert all(a.function_error is None and a.json() == {"slept": 0.2} for a in answers)
     assert results["threaded"].function_error is None

@@ -6,7 +6,6 @@ the REQUEST authorizer; a missing token or "Unauthorized" refuses the handshake 
 failing authorizer with 500; an allowed connection's principal and context reach every later event.
 """
 
-import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from event_loops import run_in_own_loop
 from starlette.requests import Request
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -139,7 +139,7 @@ class CountingVerifier:
 
 def authorize(api: RestApi, route: RestRoute, token: str) -> Any:
     scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"authorization", f"Bearer {token}".encode())]}
-    return asyncio.run(api._authorize(Request(scope), route, "request-id"))
+    return run_in_own_loop(api._authorize(Request(scope), route, "request-id"))
 
 
 def test_a_token_s_authorizer_result_is_cached_for_the_ttl_but_never_past_the_token_s_expiry() -> None:
