@@ -317,7 +317,7 @@ class FunctionPool:
             return True
         return False
 
-    def _receive(self, handover: "asyncio.Future[_Worker | None]", worker: _Worker | None) -> None:
+    def _receive(self, handover: asyncio.Future[_Worker | None], worker: _Worker | None) -> None:
         if not handover.done():
             handover.set_result(worker)
         elif worker is not None:

@@ -36,19 +36,19 @@ def user_from_event(event: dict[str, Any]) -> str:
     return identity_from_event(event).user_id
 
 
-async def current_identity(request: Request) -> Identity:
-    """FastAPI dependency: the verified caller."""
+def current_identity(request: Request) -> Identity:
+    """The verified caller of a FastAPI request (what the dependencies below read)."""
     return identity_from_event(request.scope.get("aws.event") or {})
 
 
 async def current_user(request: Request) -> str:
     """FastAPI dependency: the caller's user id."""
-    return (await current_identity(request)).user_id
+    return current_identity(request).user_id
 
 
 async def current_admin(request: Request) -> Identity:
     """FastAPI dependency: the caller, who must belong to the administrators' group (403 otherwise)."""
-    identity = await current_identity(request)
+    identity = current_identity(request)
     if not identity.in_group(get_settings().admin_group):
         raise errors.Forbidden("Only administrators may see this.")
     return identity
