@@ -51,7 +51,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"):
     # In Lambda, load the question bank and (for the offline evaluator) the sentence encoder during the init
-    # phase (~0.4 s), not in the first request that needs them.
+    # phase (~0.4 s together), not in the first request that needs them.
     bank.load_bank()
     if get_settings().llm_engine == "offline":
         semantic.get_encoder()
