@@ -172,6 +172,14 @@ def _language(user_id: str, session_id: str) -> str:
     return view["session"]["config"]["language"]
 
 
+def _still_streaming(stream: Stream) -> bool:
+    """Whether the candidate is still speaking, checked again just before transcribing: an answer that ended while
+    this job gathered its audio is transcribed by the final job, often from the very same chunks, and a second
+    transcription of them would only cost (and, on shared cores, slow the final one down: 0.9 -> 2.3 s once)."""
+    current = streams.get(stream.session_id, stream.answer_id)
+    return current is not None and current.status == "streaming"
+
+
 def partial_transcript(payload: dict[str, Any]) -> None:
     """Job: transcribe the finished stretches of speech received so far and push them."""
     stream = streams.get(payload["session_id"], payload["answer_id"])
@@ -183,10 +191,13 @@ def partial_transcript(payload: dict[str, Any]) -> None:
         # Refused past the daily audio quota, but not counted: the final transcription counts the whole answer once.
         limit = get_settings().max_audio_minutes_per_day * 60
         quotas.ensure_available(stream.user_id, "audio_seconds", limit, "transcribed audio")
+        language = _language(stream.user_id, stream.session_id)
+        if not _still_streaming(stream):
+            return
         result = downstream.transcribe(
             TranscribeRequest(
                 audio_key=key,
-                language=_language(stream.user_id, stream.session_id),
+                language=language,
                 start_seconds=stream.committed_until,
                 prior_words=stream.committed_words,
             ),
