@@ -47,7 +47,7 @@ system-deps: ## espeak-ng (speech), sox, Chromium (browser tests); installed wit
 	  else echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
-$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt layers/shared/requirements.txt functions/*/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt layers/shared/requirements.txt functions/*/requirements*.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt
