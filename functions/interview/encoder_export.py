@@ -154,13 +154,14 @@ def build_graph(weights: dict[str, np.ndarray], config: dict) -> onnx.ModelProto
     return model
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, in hex."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def export(into: Path = DEFAULT_INTO, source: Path | None = None, expected_sha256: str = MODEL_SHA256) -> Path:
+def export(into: Path = DEFAULT_INTO, expected_sha256: str = MODEL_SHA256) -> Path:
     """Build the int8 encoder and its tokenizer into ``into`` (replaced atomically); returns ``into``."""
-    with zipfile.ZipFile(source or weights_zip()) as archive:
+    with zipfile.ZipFile(weights_zip()) as archive:
         config = json.loads(archive.read("config.json"))
         tokenizer = archive.read("tokenizer.json")
         weights = load_safetensors(archive.read("model.safetensors"))
@@ -171,7 +172,7 @@ def export(into: Path = DEFAULT_INTO, source: Path | None = None, expected_sha25
         staged = Path(work) / "staged"
         staged.mkdir()
         quantize_dynamic(float_model, staged / MODEL_FILE, weight_type=QuantType.QInt8, per_channel=True)
-        digest = _sha256(staged / MODEL_FILE)
+        digest = sha256_of(staged / MODEL_FILE)
         if digest != expected_sha256:
             raise ExportError(
                 f"The exported encoder's SHA-256 is {digest}, not {expected_sha256}: the weights or the pinned "

@@ -66,5 +66,5 @@ def test_a_build_that_differs_from_the_measured_one_is_refused_and_nothing_is_re
 
 
 def test_the_installed_encoder_is_the_verified_build():
-    digest = encoder_export._sha256(semantic.model_dir() / encoder_export.MODEL_FILE)
+    digest = encoder_export.sha256_of(semantic.model_dir() / encoder_export.MODEL_FILE)
     assert digest == encoder_export.MODEL_SHA256
