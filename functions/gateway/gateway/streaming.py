@@ -164,7 +164,7 @@ def text_answer(connection_id: str, user_id: str, session_id: str, message: Text
 
 def _assemble(stream: Stream, upto: int) -> bytes:
     """The recording so far: chunks 0..upto-1 concatenated in order."""
-    return b"".join(audio_store.read(_chunk_key(stream, seq), MAX_CHUNK_BYTES) for seq in range(upto))
+    return b"".join(audio_store.read_all([_chunk_key(stream, seq) for seq in range(upto)], MAX_CHUNK_BYTES))
 
 
 def _language(user_id: str, session_id: str) -> str:

@@ -6,12 +6,15 @@ WebSocket chunks, ``tts/<hash>.<ext>`` for cached speech. Deleting a session del
 """
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from practice_shared.aws import client
 from practice_shared.config import get_settings
 from practice_shared.errors import NotFound, PayloadTooLarge
 
+# Concurrent reads of one request (botocore keeps as many connections: see practice_shared.aws).
+READ_THREADS = 16
 UPLOAD_TYPES = {
     "audio/webm": "webm",
     "audio/ogg": "ogg",
@@ -61,18 +64,33 @@ def presigned_get(key: str) -> str:
 
 
 def read(key: str, max_bytes: int) -> bytes:
-    """The object's bytes; 404 when missing, 413 when larger than ``max_bytes`` (checked before downloading)."""
+    """The object's bytes; 404 when missing, 413 when larger than ``max_bytes`` (checked before reading the body).
+
+    One GetObject: its headers carry the size, so a larger object is refused without downloading it.
+    """
     s3 = client("s3")
-    bucket = get_settings().audio_bucket
     try:
-        head = s3.head_object(Bucket=bucket, Key=key)
+        response = s3.get_object(Bucket=get_settings().audio_bucket, Key=key)
     except s3.exceptions.ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
             raise NotFound("The audio file was not found; upload it again.") from exc
         raise
-    if head["ContentLength"] > max_bytes:
-        raise PayloadTooLarge(f"The audio file is larger than {max_bytes // (1024 * 1024)} MB.")
-    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    with response["Body"] as body:
+        if response["ContentLength"] > max_bytes:
+            raise PayloadTooLarge(f"The audio file is larger than {max_bytes // (1024 * 1024)} MB.")
+        return body.read()
+
+
+def read_all(keys: list[str], max_bytes: int) -> list[bytes]:
+    """The objects' bytes in the order of ``keys``, read concurrently (each as :func:`read`).
+
+    A streamed answer is hundreds of one-second chunks: read one after another, each S3 round trip (10-20 ms
+    from Lambda) would add up to seconds before a long answer could be transcribed.
+    """
+    if len(keys) <= 1:
+        return [read(key, max_bytes) for key in keys]
+    with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(keys))) as pool:
+        return list(pool.map(lambda key: read(key, max_bytes), keys))
 
 
 def write(key: str, data: bytes, content_type: str) -> None:
