@@ -9,8 +9,8 @@ import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from practice_shared.models.voice import Transcription, WordTiming
-from voice import delivery, stt
-from voice.audio import SAMPLE_RATE
+from voice import audio, delivery, stt
+from voice.audio import SAMPLE_RATE, Decoded
 
 # A tail holding only the last syllable of a committed word, or a breath, must not be decoded: Whisper turns such
 # fragments into invented words. Speech shorter than this is not a new word.
@@ -18,21 +18,29 @@ TAIL_VAD = VadOptions(min_speech_duration_ms=250)
 WHOLE_WINDOW_SECONDS = 30
 
 
+def decode_recording(data: bytes, start_seconds: float) -> Decoded:
+    """The part of a recording :func:`transcribe_after` needs to continue from ``start_seconds``: a whole window
+    before that point and everything after it (all of an answer that fits one window)."""
+    return audio.decode_from(data, start_seconds - WHOLE_WINDOW_SECONDS)
+
+
 def transcribe_after(
-    samples: np.ndarray,
+    recording: Decoded,
     start_seconds: float,
     prior_words: list[WordTiming],
     language: str | None = None,
     keep_fillers: bool = True,
 ) -> Transcription:
-    """Transcribe ``samples`` from ``start_seconds`` on and merge the result with ``prior_words``.
+    """Transcribe ``recording`` from ``start_seconds`` on and merge the result with ``prior_words``.
 
     Whisper pads every window to 30 s, so an answer that fits one window costs the same whole as its tail alone:
     it is transcribed whole, keeping the context that a short tail would lose.
     """
-    if (start_seconds <= 0 and not prior_words) or len(samples) <= WHOLE_WINDOW_SECONDS * SAMPLE_RATE:
+    samples = recording.samples
+    whole = recording.offset_seconds == 0 and len(samples) <= WHOLE_WINDOW_SECONDS * SAMPLE_RATE
+    if (start_seconds <= 0 and not prior_words) or whole:
         return stt.transcribe(samples, language=language, keep_fillers=keep_fillers)
-    rest = samples[int(start_seconds * SAMPLE_RATE) :]
+    rest = samples[max(0, int((start_seconds - recording.offset_seconds) * SAMPLE_RATE)) :]
     if get_speech_timestamps(rest, TAIL_VAD):
         tail = stt.transcribe(rest, language=language, keep_fillers=keep_fillers)
     else:
@@ -42,7 +50,7 @@ def transcribe_after(
         for w in tail.words
     ]
     words = [*prior_words, *shifted]
-    duration = len(samples) / SAMPLE_RATE
+    duration = recording.duration_seconds
     earlier = " ".join(w.word for w in prior_words)
     return tail.model_copy(
         update={

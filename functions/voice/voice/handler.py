@@ -20,9 +20,8 @@ def transcribe(payload: dict[str, Any]) -> Transcription:
     """Action ``transcribe``: a TranscribeRequest (S3 key in the audio bucket, or inline base64) -> Transcription."""
     request = TranscribeRequest.model_validate(payload)
     data = _inline_audio(request.audio_b64) if request.audio_b64 is not None else _s3_audio(request.audio_key or "")
-    samples = audio.decode(data)
     return continuation.transcribe_after(
-        samples,
+        continuation.decode_recording(data, request.start_seconds),
         request.start_seconds,
         request.prior_words,
         language=request.language,

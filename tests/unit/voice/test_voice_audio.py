@@ -22,6 +22,40 @@ def test_every_upload_format_decodes_to_16k_mono_float(encoded: dict[str, bytes]
     assert 0.1 < float(np.abs(decoded).max()) <= 1.0, "speech is audible and within [-1, 1]"
 
 
+@pytest.fixture(scope="module")
+def long_encoded(long_wav: bytes) -> dict[str, bytes]:
+    return {fmt: samples.convert(long_wav, fmt) for fmt in samples.FORMATS}
+
+
+@pytest.mark.parametrize("fmt", ["webm", "ogg", "m4a"])
+def test_decoding_from_a_point_gives_the_whole_decodings_audio_from_there(long_encoded: dict[str, bytes], fmt: str):
+    """What browsers record in (Opus, AAC) is decoded from the packet holding the point, on the same timeline."""
+    whole = audio.decode(long_encoded[fmt])
+    part = audio.decode_from(long_encoded[fmt], 20.0)
+
+    assert 19.95 <= part.offset_seconds <= 20.0  # the packet holding the point starts at most one packet earlier
+    assert part.duration_seconds == pytest.approx(audio.duration_seconds(whole), abs=0.001)
+    # Past the decoder's first frame, the same audio at the same place: identical for Opus; for AAC, resampled
+    # from a sub-sample offset (one sample off would correlate ~0.85).
+    start = round(part.offset_seconds * audio.SAMPLE_RATE) + audio.SAMPLE_RATE // 2
+    compared = part.samples[audio.SAMPLE_RATE // 2 : audio.SAMPLE_RATE // 2 + 5 * audio.SAMPLE_RATE]
+    assert np.corrcoef(compared, whole[start : start + compared.size])[0, 1] > 0.97
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "ogg_vorbis", "flac", "wav"])
+def test_other_codecs_are_decoded_whole_whatever_the_point(long_encoded: dict[str, bytes], fmt: str):
+    part = audio.decode_from(long_encoded[fmt], 20.0)
+    assert part.offset_seconds == 0.0
+    np.testing.assert_array_equal(part.samples, audio.decode(long_encoded[fmt]))
+
+
+def test_decoding_from_the_start_or_before_it_is_decoding_whole(long_encoded: dict[str, bytes]):
+    for point in (0.0, -10.0):
+        part = audio.decode_from(long_encoded["webm"], point)
+        assert part.offset_seconds == 0.0
+        np.testing.assert_array_equal(part.samples, audio.decode(long_encoded["webm"]))
+
+
 def test_empty_audio_is_a_bad_request() -> None:
     with pytest.raises(BadRequest, match="empty"):
         audio.decode(b"")

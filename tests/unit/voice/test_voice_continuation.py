@@ -17,7 +17,7 @@ def test_the_continued_transcript_covers_the_whole_answer(base_model, long_wav: 
     committed = [w for w in head.words if w.end <= 10.0]
     start = committed[-1].end
 
-    result = continuation.transcribe_after(speech, start, committed, language="en")
+    result = continuation.transcribe_after(audio.Decoded(speech), start, committed, language="en")
 
     assert result.words[: len(committed)] == committed
     assert all(w.start >= start for w in result.words[len(committed) :])
@@ -30,13 +30,15 @@ def test_the_continued_transcript_covers_the_whole_answer(base_model, long_wav: 
 
 def test_without_earlier_words_it_is_a_plain_transcription(base_model, answer_wav: bytes) -> None:
     speech = audio.decode(answer_wav)
-    assert continuation.transcribe_after(speech, 0.0, [], language="en").text == stt.transcribe(speech, "en").text
+    result = continuation.transcribe_after(audio.Decoded(speech), 0.0, [], language="en")
+    assert result.text == stt.transcribe(speech, "en").text
 
 
 def test_an_answer_within_one_window_is_transcribed_whole(base_model, answer_wav: bytes) -> None:
     speech = audio.decode(answer_wav)
     whole = stt.transcribe(speech, language="en")
-    result = continuation.transcribe_after(speech, whole.words[2].end + 0.05, whole.words[:3], language="en")
+    start = whole.words[2].end + 0.05
+    result = continuation.transcribe_after(audio.Decoded(speech), start, whole.words[:3], language="en")
     assert result.text == whole.text and result.words == whole.words
 
 
@@ -44,6 +46,27 @@ def test_silence_after_the_committed_words_adds_nothing(base_model, answer_wav: 
     speech = audio.decode(answer_wav)
     head = stt.transcribe(speech, language="en")
     padded = np.concatenate([speech, np.zeros(30 * audio.SAMPLE_RATE, dtype=np.float32)])
-    result = continuation.transcribe_after(padded, head.words[-1].end + 0.05, head.words, language="en")
+    result = continuation.transcribe_after(audio.Decoded(padded), head.words[-1].end + 0.05, head.words, language="en")
     assert result.words == head.words and not result.no_speech
     assert result.duration_seconds == pytest.approx(len(padded) / audio.SAMPLE_RATE, abs=0.01)
+
+
+def test_a_long_recording_is_continued_from_its_last_seconds_alone(base_model, long_wav: bytes) -> None:
+    """The final transcription of a long streamed answer decodes only a window before the committed words' end,
+    and continues exactly as from the whole recording."""
+    webm = samples.convert(long_wav, "webm")
+    speech = audio.decode(webm)
+    head = stt.transcribe(speech[: 36 * audio.SAMPLE_RATE], language="en")
+    committed = [w for w in head.words if w.end <= 34.0]
+    start = committed[-1].end
+    assert start > continuation.WHOLE_WINDOW_SECONDS
+
+    recording = continuation.decode_recording(webm, start)
+    assert 0 < recording.offset_seconds <= start - continuation.WHOLE_WINDOW_SECONDS
+    from_part = continuation.transcribe_after(recording, start, committed, language="en")
+    from_whole = continuation.transcribe_after(audio.Decoded(speech), start, committed, language="en")
+
+    assert from_part.text == from_whole.text and len(from_part.words) > len(committed)
+    assert [w.word for w in from_part.words] == [w.word for w in from_whole.words]
+    assert max(abs(a.start - b.start) for a, b in zip(from_part.words, from_whole.words, strict=True)) <= 0.02
+    assert from_part.duration_seconds == pytest.approx(from_whole.duration_seconds, abs=0.001)
