@@ -84,8 +84,8 @@ def read(key: str, max_bytes: int) -> bytes:
 def read_all(keys: list[str], max_bytes: int) -> list[bytes]:
     """The objects' bytes in the order of ``keys``, read concurrently (each as :func:`read`).
 
-    A streamed answer is hundreds of one-second chunks: read one after another, each S3 round trip (10-20 ms
-    from Lambda) would add up to seconds before a long answer could be transcribed.
+    A streamed answer is hundreds of one-second chunks: read one after another, each S3 round trip (tens of
+    milliseconds from Lambda) would add up to seconds before a long answer could be transcribed.
     """
     if len(keys) <= 1:
         return [read(key, max_bytes) for key in keys]
