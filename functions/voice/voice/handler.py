@@ -5,21 +5,22 @@ import binascii
 import os
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from practice_shared.aws import client
 from practice_shared.config import get_settings
 from practice_shared.dispatch import dispatch
-from practice_shared.errors import BadRequest, NotFound, PayloadTooLarge
+from practice_shared.errors import BadRequest, PayloadTooLarge
 from practice_shared.models.voice import Synthesis, SynthesizeRequest, TranscribeRequest, Transcription, Voice
 from practice_shared.observability import logger, metrics, tracer
-from voice import audio, continuation, stt, tts
+from practice_shared.store import audio as audio_store
+from voice import continuation, stt, tts
 
 
 def transcribe(payload: dict[str, Any]) -> Transcription:
     """Action ``transcribe``: a TranscribeRequest (S3 key in the audio bucket, or inline base64) -> Transcription."""
     request = TranscribeRequest.model_validate(payload)
-    data = _inline_audio(request.audio_b64) if request.audio_b64 is not None else _s3_audio(request.audio_key or "")
+    if request.audio_b64 is not None:
+        data = _inline_audio(request.audio_b64)
+    else:
+        data = audio_store.read(request.audio_key or "", get_settings().max_audio_bytes)
     return continuation.transcribe_after(
         continuation.decode_recording(data, request.start_seconds),
         request.start_seconds,
@@ -66,19 +67,6 @@ def _inline_audio(encoded: str) -> bytes:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise BadRequest("audio_b64 is not valid base64.") from exc
-
-
-def _s3_audio(key: str) -> bytes:
-    settings = get_settings()
-    try:
-        response = client("s3").get_object(Bucket=settings.audio_bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
-            raise NotFound(f"No audio was found at '{key}'.") from exc
-        raise
-    with response["Body"] as body:
-        audio.check_size(int(response.get("ContentLength", 0)))
-        return body.read()
 
 
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"):
