@@ -8,7 +8,16 @@ import pytest
 import voice_samples as samples
 
 from interview_practice import speech
+from practice_shared.observability import logger
 from voice import audio
+
+
+@pytest.fixture(autouse=True)
+def log_level_restored():
+    """The commands quiet the functions' shared logger for the rest of their process; not for the next tests."""
+    level = logger.log_level
+    yield
+    logger.setLevel(level)
 
 
 def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
