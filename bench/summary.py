@@ -216,6 +216,17 @@ def voice_rows(voice: dict[str, Any]) -> list[Row]:
             t["cached_p95_ms"] <= 20,
         )
     )
+    if "known_p50_ms" in t:
+        rows.append(
+            Row(
+                group,
+                "TTS cached (known to the container)",
+                f"p50 {t['known_p50_ms']} / p95 {t['known_p95_ms']} ms",
+                "p95 <= 20 ms",
+                CLAIM_TTS,
+                t["known_p95_ms"] <= 20,
+            )
+        )
     for c in voice["cold_start"]:
         rows.append(
             Row(

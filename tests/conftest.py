@@ -1,6 +1,7 @@
 """Test-wide settings: no real AWS, no X-Ray, and moto stores built from template.yaml."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,8 @@ def aws_tables():
     aws.client.cache_clear()
     aws.resource.cache_clear()
     get_settings.cache_clear()
+    if "voice.tts" in sys.modules:  # speech objects the voice function saw in another test's bucket
+        sys.modules["voice.tts"].forget_stored_speech()
     with mock_aws():
         template = Template.load()
         template.create_stores(

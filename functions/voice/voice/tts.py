@@ -3,7 +3,10 @@
 :func:`speak` turns text into encoded audio bytes (no S3: the CLI uses it); :func:`synthesize` adds the S3 cache:
 ``tts/<sha256 of engine|voice|rate|format|text>.<ext>`` in settings.audio_bucket. A HEAD hit returns the stored
 object without synthesizing. Responses carry a presigned GET URL, and the audio itself (base64) when asked and
-small enough.
+small enough. A key names what the audio says, so a stored object never changes; it only expires (the bucket's
+lifecycle deletes ``tts/`` objects settings.audio_retention_days after they were written). A warm container
+remembers the objects it found (:class:`StoredSpeech`) until a day before that, instead of asking S3 again each
+time it speaks a question of the bank (one HeadObject: tens of milliseconds from Lambda).
 
 pyttsx3 in a warm process: a warm Lambda synthesizes many times in one process, where pyttsx3's
 ``save_to_file`` + ``runAndWait`` is unreliable with espeak-ng (missing or empty files, a loop that never
@@ -18,6 +21,8 @@ import ctypes
 import gc
 import hashlib
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -38,6 +43,10 @@ POLLY_DEFAULT_WPM = 175
 _POLLY_FORMATS = {"ogg": "ogg_vorbis", "mp3": "mp3"}
 _POLLY_REFUSALS = {"ValidationException", "InvalidSsmlException", "TextLengthExceededException"}
 _POLLY_BUSY = {"ThrottlingException", "ServiceFailureException"}
+
+
+# How many stored speech objects a container remembers (a few hundred bank questions, and recent feedback).
+KNOWN_SPEECH_LIMIT = 4096
 
 
 class SynthesisFailed(RuntimeError):
@@ -216,14 +225,12 @@ def synthesize(req: SynthesizeRequest) -> Synthesis:
     s3 = client("s3")
     engine, voice_id = engine_name(), resolve_voice(req.voice)
     key = cache_key(engine, voice_id, req.rate, req.format, req.text)
-    head = _head(key)
-    if head is not None:
+    stored = _stored(key)
+    cached = stored is not None
+    data = None
+    if stored is not None:
         metrics.add_metric(name="TtsCacheHit", unit=MetricUnit.Count, value=1)
-        size = head["ContentLength"]
-        duration = float(head.get("Metadata", {}).get("duration-seconds", 0.0))
-        content_type = head.get("ContentType") or audio.content_type(req.format)
-        data = None
-        if req.inline and size <= settings.max_inline_audio_bytes:
+        if req.inline and stored.size <= settings.max_inline_audio_bytes:
             data = s3.get_object(Bucket=settings.audio_bucket, Key=key)["Body"].read()
     else:
         metrics.add_metric(name="TtsCacheMiss", unit=MetricUnit.Count, value=1)
@@ -235,31 +242,72 @@ def synthesize(req: SynthesizeRequest) -> Synthesis:
             ContentType=speech.content_type,
             Metadata={"duration-seconds": f"{speech.duration_seconds:.3f}", "engine": engine, "voice": voice_id},
         )
-        size, duration, content_type = len(speech.data), speech.duration_seconds, speech.content_type
-        data = speech.data if req.inline and size <= settings.max_inline_audio_bytes else None
-        logger.info("Speech synthesized", extra={"engine": engine, "voice": voice_id, "bytes": size})
+        stored = _remember(
+            key, StoredSpeech(len(speech.data), speech.duration_seconds, speech.content_type, time.time())
+        )
+        data = speech.data if req.inline and stored.size <= settings.max_inline_audio_bytes else None
+        logger.info("Speech synthesized", extra={"engine": engine, "voice": voice_id, "bytes": stored.size})
     url = s3.generate_presigned_url(
         "get_object", Params={"Bucket": settings.audio_bucket, "Key": key}, ExpiresIn=settings.presigned_url_seconds
     )
     return Synthesis(
         audio_key=key,
         audio_url=url,
-        content_type=content_type,
-        duration_seconds=duration,
-        cached=head is not None,
+        content_type=stored.content_type or audio.content_type(req.format),
+        duration_seconds=stored.duration_seconds,
+        cached=cached,
         engine=engine,
         voice=voice_id,
         audio_b64=base64.b64encode(data).decode() if data is not None else None,
     )
 
 
-def _head(key: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class StoredSpeech:
+    """What a stored speech object's HeadObject says, and when it was written (epoch seconds)."""
+
+    size: int
+    duration_seconds: float
+    content_type: str
+    written_at: float
+
+    def reusable(self, now: float) -> bool:
+        """Whether the object is surely still stored: not within a day of its lifecycle expiry."""
+        return now < self.written_at + (get_settings().audio_retention_days - 1) * 86_400
+
+
+_known_speech: OrderedDict[str, StoredSpeech] = OrderedDict()
+
+
+def _stored(key: str) -> StoredSpeech | None:
+    """The stored speech object at ``key``, from this container's memory while it is surely still there."""
+    known = _known_speech.get(key)
+    if known is not None and known.reusable(time.time()):
+        _known_speech.move_to_end(key)
+        return known
     try:
-        return client("s3").head_object(Bucket=get_settings().audio_bucket, Key=key)
+        head = client("s3").head_object(Bucket=get_settings().audio_bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            _known_speech.pop(key, None)
             return None
         raise
+    duration = float(head.get("Metadata", {}).get("duration-seconds", 0.0))
+    written_at = head["LastModified"].timestamp()
+    return _remember(key, StoredSpeech(head["ContentLength"], duration, head.get("ContentType", ""), written_at))
+
+
+def _remember(key: str, stored: StoredSpeech) -> StoredSpeech:
+    _known_speech[key] = stored
+    _known_speech.move_to_end(key)
+    while len(_known_speech) > KNOWN_SPEECH_LIMIT:
+        _known_speech.popitem(last=False)
+    return stored
+
+
+def forget_stored_speech() -> None:
+    """Forget the stored speech objects seen so far (for a process that moves to another bucket: tests)."""
+    _known_speech.clear()
 
 
 def _polly_speak(text: str, voice: str, rate: int, fmt: str) -> bytes:

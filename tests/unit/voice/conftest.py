@@ -66,8 +66,11 @@ def s3_bucket() -> Iterator[str]:
     """moto's S3 with the audio bucket created; yields the bucket name."""
     from moto import mock_aws
 
+    from voice import tts
+
     aws.client.cache_clear()
     get_settings.cache_clear()
+    tts.forget_stored_speech()  # speech objects seen in another test's bucket
     with mock_aws():
         bucket = get_settings().audio_bucket
         aws.client("s3").create_bucket(Bucket=bucket)

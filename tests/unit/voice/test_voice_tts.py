@@ -124,6 +124,43 @@ def test_synthesize_stores_once_then_serves_from_the_cache(s3_bucket: str) -> No
     assert int(parse_qs(url.query)["Expires"][0]) == pytest.approx(time.time() + 3600, abs=60)
 
 
+def _s3_calls() -> list[str]:
+    calls: list[str] = []
+    aws.client("s3").meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    return calls
+
+
+def test_speech_the_container_found_is_served_without_asking_s3_again(s3_bucket: str) -> None:
+    request = SynthesizeRequest(text=QUESTIONS[1])
+    first = tts.synthesize(request)
+    calls = _s3_calls()
+
+    again = tts.synthesize(request)
+    assert again.cached and calls == []  # the presigned URL is made without a request
+    assert (again.audio_key, again.content_type) == (first.audio_key, first.content_type)
+    assert again.duration_seconds == pytest.approx(first.duration_seconds, abs=0.001)
+
+    tts.forget_stored_speech()  # a container that has not spoken it: one HeadObject, and the same answer
+    looked_up = tts.synthesize(request)
+    assert looked_up.cached and calls == ["HeadObject"]
+    assert (looked_up.content_type, looked_up.duration_seconds) == (again.content_type, again.duration_seconds)
+    assert tts.synthesize(request).cached and calls == ["HeadObject"]
+
+
+def test_speech_within_a_day_of_its_expiry_is_looked_up_every_time(s3_bucket: str, settings_env) -> None:
+    """With audio kept one day, the bucket's lifecycle may delete speech any time: S3 is asked each time, and
+    speech it deleted is synthesized again."""
+    settings_env(AUDIO_RETENTION_DAYS="1")
+    request = SynthesizeRequest(text=QUESTIONS[4])
+    first = tts.synthesize(request)
+    calls = _s3_calls()
+
+    assert tts.synthesize(request).cached and calls == ["HeadObject"]
+    aws.client("s3").delete_object(Bucket=s3_bucket, Key=first.audio_key)
+    calls.clear()
+    assert not tts.synthesize(request).cached and calls == ["HeadObject", "PutObject"]
+
+
 def test_audio_over_the_inline_limit_is_only_linked(s3_bucket: str, settings_env) -> None:
     settings_env(MAX_INLINE_AUDIO_BYTES="1000")
     result = tts.synthesize(SynthesizeRequest(text=QUESTIONS[2], inline=True, format="mp3"))
