@@ -10,10 +10,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-# Enough pooled connections for the concurrent reads of practice_shared.store.audio.read_all (botocore keeps 10).
-_DEFAULT = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10, max_pool_connections=16
-)
+_DEFAULT = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
 # Invocations are not retried by the SDK: a retried synchronous invoke would run the work twice.
 _LAMBDA = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=2, read_timeout=300)
 

@@ -13,8 +13,8 @@ from practice_shared.aws import client
 from practice_shared.config import get_settings
 from practice_shared.errors import NotFound, PayloadTooLarge
 
-# Concurrent reads of one request (botocore keeps as many connections: see practice_shared.aws).
-READ_THREADS = 16
+# Concurrent reads of one request: as many as the connections a botocore client keeps (max_pool_connections).
+READ_THREADS = 10
 UPLOAD_TYPES = {
     "audio/webm": "webm",
     "audio/ogg": "ogg",
