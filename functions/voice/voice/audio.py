@@ -136,15 +136,15 @@ def _demux(container: av.container.InputContainer, stream: av.AudioStream) -> tu
 def _first_packet_from(packets: list[av.Packet], time_base: Fraction | None, seconds: float) -> tuple[int, float]:
     """The index of the last packet starting at or before ``seconds`` (from the first packet's start), and that
     packet's start; (0, 0.0) when the timestamps cannot tell."""
-    if seconds <= 0 or not packets or time_base is None or any(p.pts is None for p in packets):
+    if seconds <= 0 or not packets or time_base is None or packets[0].pts is None:
         return 0, 0.0
-    origin = packets[0].pts
-    chosen = 0
-    for i in range(1, len(packets)):
-        if packets[i].pts < packets[i - 1].pts:
+    origin, chosen, previous = packets[0].pts, 0, packets[0].pts
+    for i, packet in enumerate(packets):
+        if packet.pts is None or packet.pts < previous:
             return 0, 0.0
-        if (packets[i].pts - origin) * time_base <= seconds:
+        if (packet.pts - origin) * time_base <= seconds:
             chosen = i
+        previous = packet.pts
     return chosen, float((packets[chosen].pts - origin) * time_base)
 
 
@@ -167,13 +167,11 @@ def _decode_packets(
                     raise _too_long(total / SAMPLE_RATE, limit_seconds)
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().reshape(-1))
-    except FFmpegError as exc:
-        damaged = True
-        if not chunks:  # nothing before the damage: refuse; otherwise keep what decoded (a truncated upload)
-            raise UnsupportedMedia("The audio could not be decoded: the file is damaged.") from exc
-    if damaged and not chunks:
-        raise UnsupportedMedia("The audio could not be decoded: the file is damaged.")
+    except FFmpegError:
+        damaged = True  # what decoded before the damage is kept (a truncated upload)
     if not chunks:
+        if damaged:  # nothing before the damage
+            raise UnsupportedMedia("The audio could not be decoded: the file is damaged.")
         return np.zeros(0, dtype=np.float32)
     return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
 
