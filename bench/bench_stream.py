@@ -6,8 +6,10 @@ cut into one-second ``audio_chunk`` messages sent at real-time pace (one chunk p
 sends twice as fast and says so in the results). ``end_answer`` follows once the last chunk is acknowledged, as
 in the web client, and the figure is the time from sending ``end_answer`` to receiving the ``transcript`` event.
 Partial transcripts received while speaking, the word error rate of the final transcript, and the time until the
-evaluation and the next question arrive are reported too. The workers are started first and one short answer
-warms them up; it is not reported (cold starts are the voice benchmark's). Target: 1.5 s whatever the length.
+evaluation and the next question arrive are reported too, and for answers longer than one Whisper window the WER of
+the same recording transcribed whole (in this process, after the stack has stopped). The workers are started
+first and one short answer warms them up; it is not reported (cold starts are the voice benchmark's). Target: 1.5 s
+whatever the length.
 
 Run: .venv/bin/python bench/bench_stream.py [--pace N] [--quick]   (writes bench/results/stream.json)
 """
@@ -33,7 +35,7 @@ sys.path[:0] = [str(ROOT / "infra")]
 import httpx  # noqa: E402
 import websockets  # noqa: E402
 from bench_api import load_answers  # noqa: E402
-from bench_voice import espeak, to_webm, wer  # noqa: E402
+from bench_voice import espeak, to_webm, transcribe_ours, wer  # noqa: E402
 from quiet import redirect_output  # noqa: E402
 from rest_client import sign_in  # noqa: E402
 
@@ -42,6 +44,7 @@ LOG = ROOT / "bench" / "results" / "stream.log"
 STACK_LOG = ROOT / "bench" / "results" / "stream-stack.log"
 WORDS_PER_SECOND = 150 / 60  # espeak-ng at -s 150
 TARGET_SECONDS = 1.5
+WHISPER_WINDOW_SECONDS = 30  # answers up to this long are transcribed whole at the end, streamed or not
 MAX_CHUNK_BYTES = 20_000
 WARMUP_SECONDS = 8.0  # one answer first, not reported: every worker the answers need is started (warm)
 ACK_WAIT_SECONDS = 2.0  # as the web client: end_answer at most this long after the last chunk
@@ -198,7 +201,21 @@ async def run(http_url: str, ws_url: str, lengths: list[float], pace: float) -> 
             if "error" in results[-1]:
                 break  # what is still running would distort the next answer's figures
         receiver.cancel()
-    return results[1:] if "error" not in results[0] else results  # the warm-up answer, unless it failed
+    if "error" in results[0]:
+        return results  # the warm-up answer failed: nothing else was measured
+    return [dict(r, reference=text, webm=webm) for r, (text, webm, _) in zip(results[1:], audio[1:], strict=False)]
+
+
+def add_whole_recording_wer(results: list[dict]) -> None:
+    """For answers longer than one Whisper window (whose streamed transcript is stitched from partial ones), the WER
+    of the same recording transcribed whole, as an uploaded answer is: what streaming costs in accuracy."""
+    from voice import audio as voice_audio
+
+    for r in results:
+        reference, webm = r.pop("reference"), r.pop("webm")
+        if "error" not in r and r["audio_seconds"] > WHISPER_WINDOW_SECONDS:
+            text, _ = transcribe_ours(voice_audio.decode(webm), "base", "en")
+            r["wer_whole_recording"] = round(wer([reference], [text]), 4)
 
 
 def main() -> int:
@@ -223,6 +240,7 @@ def measure(args: argparse.Namespace, terminal: Any) -> int:
     started = time.perf_counter()
     with StackProcess(STACK_LOG) as stack:
         results = asyncio.run(run(stack.http_url, stack.ws_url, lengths, pace))
+    add_whole_recording_wer(results)
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "load_after": os.getloadavg()},
@@ -243,6 +261,7 @@ def measure(args: argparse.Namespace, terminal: Any) -> int:
                 if "error" in r
                 else f"end -> transcript {r['end_to_transcript_s']} s, -> evaluation {r['end_to_evaluation_s']} s, "
                 f"-> next question {r['end_to_next_question_s']} s; WER {r['wer']:.1%}"
+                + (f" (whole recording {r['wer_whole_recording']:.1%})" if "wer_whole_recording" in r else "")
             ),
             file=terminal,
         )

@@ -2,12 +2,13 @@
 
 The benchmarks run one after another, each in its own process (so that none disturbs another's timings), each
 with a time limit: bench_api.py (REST latency, requests per second, handler time, load), bench_stream.py
-(streamed answers over the WebSocket), bench_voice.py (speech) and bench_evaluator.py (evaluator agreement).
+(streamed answers over the WebSocket), stream_accuracy.py (streamed long answers' WER against whole recordings'),
+bench_voice.py (speech) and bench_evaluator.py (evaluator agreement).
 Each writes bench/results/<name>.json and its output to bench/results/<name>.out; this script reads the JSON
 and prints figure | measured | target | original design's claim | met?, then writes bench/results/summary.json.
 Everything runs on this machine over the loopback interface.
 
-Run: .venv/bin/python bench/run.py [--quick] [--only api,stream,voice,evaluator] [--table-only]
+Run: .venv/bin/python bench/run.py [--quick] [--only api,stream,stream_accuracy,voice,evaluator] [--table-only]
 """
 
 import argparse
@@ -38,6 +39,7 @@ class Benchmark:
 BENCHMARKS = (
     Benchmark("api", "bench_api.py", (), ("--quick",), 900),
     Benchmark("stream", "bench_stream.py", (), ("--quick",), 900),
+    Benchmark("stream_accuracy", "stream_accuracy.py", (), ("--quick",), 900),
     # The voice benchmark's quick mode (one voice, fewer repetitions) keeps `make bench` well under 20 minutes
     # on two cores; `--full-voice` runs all three voices.
     Benchmark("voice", "bench_voice.py", ("--quick",), ("--quick",), 900),
@@ -93,7 +95,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs of every benchmark (less precise)")
     parser.add_argument("--full-voice", action="store_true", help="the voice benchmark with all three voices")
-    parser.add_argument("--only", default="", help="comma-separated names: api, stream, voice, evaluator")
+    names = ", ".join(b.name for b in BENCHMARKS)
+    parser.add_argument("--only", default="", help=f"comma-separated names: {names}")
     parser.add_argument("--table-only", action="store_true", help="run nothing; print the table of the last results")
     args = parser.parse_args()
     chosen = {n.strip() for n in args.only.split(",") if n.strip()} or {b.name for b in BENCHMARKS}

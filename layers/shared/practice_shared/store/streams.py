@@ -28,6 +28,8 @@ class Stream(BaseModel):
     status: str = "streaming"
     committed_until: float = 0.0
     committed_words: list[WordTiming] = []
+    pending_words: list[WordTiming] = []  # the latest partial transcription's words after committed_until
+    pending_upto: int = 0  # the chunks that transcription covered
     partial_requested: int = 0
 
     def next_seq(self) -> int:
@@ -57,6 +59,8 @@ def _from_item(item: dict[str, Any]) -> Stream:
         status=item.get("status", "streaming"),
         committed_until=float(item.get("committed_until", 0)),
         committed_words=json.loads(item.get("committed_words", "[]")),
+        pending_words=json.loads(item.get("pending_words", "[]")),
+        pending_upto=int(item.get("pending_upto", 0)),
         partial_requested=int(item.get("partial_requested", 0)),
     )
 
@@ -120,23 +124,33 @@ def claim_partial(stream: Stream, upto: int) -> bool:
     return True
 
 
-def commit_words(stream: Stream, until: float, words: list[WordTiming]) -> bool:
-    """Append transcribed words up to ``until`` seconds, if nobody committed past the same point meanwhile."""
+def record_partial(
+    stream: Stream, upto: int, until: float, committed: list[WordTiming], pending: list[WordTiming]
+) -> bool:
+    """Record a partial transcription of chunks up to ``upto``: append ``committed`` (the words up to ``until``
+    seconds) and keep ``pending`` for the next one to agree with. Refused (False) when another job committed
+    meanwhile or recorded a later transcription."""
+    words = ", committed_words = :words" if committed else ""
+    values: dict[str, Any] = {
+        ":until": Decimal(str(round(until, 3))),
+        ":old": Decimal(str(round(stream.committed_until, 3))),
+        ":pending": json.dumps([w.model_dump() for w in pending]),
+        ":upto": upto,
+        ":streaming": "streaming",
+    }
+    if committed:
+        values[":words"] = json.dumps([w.model_dump() for w in [*stream.committed_words, *committed]])
     try:
         with dynamo_errors():
             table().update_item(
                 Key=_key(stream.session_id, stream.answer_id),
-                UpdateExpression="SET committed_until = :until, committed_words = :words",
+                UpdateExpression=f"SET committed_until = :until, pending_words = :pending, pending_upto = :upto{words}",
                 ConditionExpression=(
-                    "#st = :streaming AND (attribute_not_exists(committed_until) OR committed_until = :old)"
+                    "#st = :streaming AND (attribute_not_exists(committed_until) OR committed_until = :old) "
+                    "AND (attribute_not_exists(pending_upto) OR pending_upto < :upto)"
                 ),
                 ExpressionAttributeNames={"#st": "status"},
-                ExpressionAttributeValues={
-                    ":until": Decimal(str(round(until, 3))),
-                    ":old": Decimal(str(round(stream.committed_until, 3))),
-                    ":words": json.dumps([w.model_dump() for w in [*stream.committed_words, *words]]),
-                    ":streaming": "streaming",
-                },
+                ExpressionAttributeValues=values,
             )
     except ConditionFailed:
         return False

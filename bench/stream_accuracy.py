@@ -1,0 +1,97 @@
+"""What streaming costs in accuracy: long answers transcribed as the WebSocket flow does, against the same
+recordings transcribed whole.
+
+In process, without the local stack: each recording (espeak-ng speech of the hand-labelled answers' texts, as
+WebM/Opus, the answers of ``bench_stream.py`` and a few more) is cut into one-second chunks; every
+``PARTIAL_EVERY_CHUNKS`` chunks a partial transcription runs on what arrived, continued from the committed words
+(``voice.continuation``, as the voice function does) and committed by the gateway's own rule
+(``gateway.streaming._agreed``); then the final transcription continues from the last committed word. The WER of
+that transcript is set beside the WER of the whole recording transcribed at once (an uploaded answer). Partial
+transcriptions run one after another here, each on every chunk boundary it is due at; in the stack some are
+skipped while another runs. About 7 minutes on two cores (``--quick``: the first two answers, about 3).
+
+Run: .venv/bin/python bench/stream_accuracy.py [--quick]   (writes bench/results/stream_accuracy.json)
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "functions" / "gateway")]
+
+from bench_api import load_answers  # noqa: E402
+from bench_stream import chunks, speech  # noqa: E402
+from bench_voice import transcribe_ours, wer  # noqa: E402
+
+from gateway import streaming  # noqa: E402
+from practice_shared.models.voice import WordTiming  # noqa: E402
+from voice import audio, continuation  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "stream_accuracy.json"
+# (seconds, first text): the 51 s and 171 s answers of bench_stream.py, and four more of 86-123 s.
+ANSWERS = [(60.0, 28), (180.0, 35), (90.0, 42), (120.0, 49), (90.0, 56), (120.0, 63)]
+
+
+def streamed(webm: bytes, duration: float) -> tuple[str, float, float]:
+    """The final transcript of ``webm`` streamed in one-second chunks, how long the final transcription took, and
+    where the committed words ended."""
+    pieces = chunks(webm, duration)
+    committed: list[WordTiming] = []
+    pending: list[WordTiming] = []
+    until = 0.0
+    for upto in range(streaming.PARTIAL_EVERY_CHUNKS, len(pieces), streaming.PARTIAL_EVERY_CHUNKS):
+        received = b"".join(pieces[:upto])
+        result = continuation.transcribe_after(
+            continuation.decode_recording(received, until), until, committed, language="en"
+        )
+        new = [w for w in result.words if w.start >= until]
+        settled, until, pending = streaming._agreed(new, pending, until, result.duration_seconds)
+        committed = [*committed, *settled]
+    started = time.perf_counter()
+    final = continuation.transcribe_after(continuation.decode_recording(webm, until), until, committed, language="en")
+    return final.text, time.perf_counter() - started, until
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the first two answers only")
+    quick = parser.parse_args().quick
+    texts = load_answers()
+    rows = []
+    for seconds, first in ANSWERS[:2] if quick else ANSWERS:
+        reference, webm, duration = speech(seconds, texts, first)
+        whole, _ = transcribe_ours(audio.decode(webm), "base", "en")
+        text, final_seconds, until = streamed(webm, duration)
+        rows.append(
+            {
+                "audio_seconds": round(duration, 1),
+                "wer_streamed": round(wer([reference], [text]), 4),
+                "wer_whole": round(wer([reference], [whole]), 4),
+                "final_seconds": round(final_seconds, 2),
+                "committed_until": until,
+            }
+        )
+        r = rows[-1]
+        print(
+            f"{r['audio_seconds']:6} s: WER streamed {r['wer_streamed']:.1%}, whole {r['wer_whole']:.1%}; "
+            f"final transcription {r['final_seconds']} s after {r['audio_seconds'] - until:.1f} s uncommitted",
+            flush=True,
+        )
+    summary = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "mean_wer_streamed": round(statistics.mean(r["wer_streamed"] for r in rows), 4),
+        "mean_wer_whole": round(statistics.mean(r["wer_whole"] for r in rows), 4),
+        "answers": rows,
+    }
+    print(f"mean WER streamed {summary['mean_wer_streamed']:.1%}, whole {summary['mean_wer_whole']:.1%}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
