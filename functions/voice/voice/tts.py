@@ -5,8 +5,9 @@
 object without synthesizing. Responses carry a presigned GET URL, and the audio itself (base64) when asked and
 small enough. A key names what the audio says, so a stored object never changes; it only expires (the bucket's
 lifecycle deletes ``tts/`` objects settings.audio_retention_days after they were written). A warm container
-remembers the objects it found (:class:`StoredSpeech`) until a day before that, instead of asking S3 again each
-time it speaks a question of the bank (one HeadObject: tens of milliseconds from Lambda).
+remembers the objects it found (:class:`StoredSpeech`) for an hour (never past a day before that expiry), instead
+of asking S3 again each time it speaks a question of the bank (one HeadObject: tens of milliseconds from Lambda);
+speech deleted from the bucket some other way is found missing and synthesized again within that hour.
 
 pyttsx3 in a warm process: a warm Lambda synthesizes many times in one process, where pyttsx3's
 ``save_to_file`` + ``runAndWait`` is unreliable with espeak-ng (missing or empty files, a loop that never
@@ -45,8 +46,10 @@ _POLLY_REFUSALS = {"ValidationException", "InvalidSsmlException", "TextLengthExc
 _POLLY_BUSY = {"ThrottlingException", "ServiceFailureException"}
 
 
-# How many stored speech objects a container remembers (a few hundred bank questions, and recent feedback).
+# How many stored speech objects a container remembers (a few hundred bank questions, and recent feedback), and how
+# long it trusts that one is still stored before asking S3 again (as long as the links it hands out last).
 KNOWN_SPEECH_LIMIT = 4096
+KNOWN_SPEECH_SECONDS = 3600
 
 
 class SynthesisFailed(RuntimeError):
@@ -242,9 +245,8 @@ def synthesize(req: SynthesizeRequest) -> Synthesis:
             ContentType=speech.content_type,
             Metadata={"duration-seconds": f"{speech.duration_seconds:.3f}", "engine": engine, "voice": voice_id},
         )
-        stored = _remember(
-            key, StoredSpeech(len(speech.data), speech.duration_seconds, speech.content_type, time.time())
-        )
+        now = time.time()
+        stored = _remember(key, StoredSpeech(len(speech.data), speech.duration_seconds, speech.content_type, now, now))
         data = speech.data if req.inline and stored.size <= settings.max_inline_audio_bytes else None
         logger.info("Speech synthesized", extra={"engine": engine, "voice": voice_id, "bytes": stored.size})
     url = s3.generate_presigned_url(
@@ -264,16 +266,20 @@ def synthesize(req: SynthesizeRequest) -> Synthesis:
 
 @dataclass(frozen=True)
 class StoredSpeech:
-    """What a stored speech object's HeadObject says, and when it was written (epoch seconds)."""
+    """What a stored speech object's HeadObject says, when it was written and when it was last seen (epoch
+    seconds)."""
 
     size: int
     duration_seconds: float
     content_type: str
     written_at: float
+    checked_at: float
 
     def reusable(self, now: float) -> bool:
-        """Whether the object is surely still stored: not within a day of its lifecycle expiry."""
-        return now < self.written_at + (get_settings().audio_retention_days - 1) * 86_400
+        """Whether the object may be taken as still stored without asking S3: seen within the last
+        ``KNOWN_SPEECH_SECONDS``, and not within a day of its lifecycle expiry."""
+        expires = self.written_at + (get_settings().audio_retention_days - 1) * 86_400
+        return now < min(expires, self.checked_at + KNOWN_SPEECH_SECONDS)
 
 
 _known_speech: OrderedDict[str, StoredSpeech] = OrderedDict()
@@ -294,7 +300,8 @@ def _stored(key: str) -> StoredSpeech | None:
         raise
     duration = float(head.get("Metadata", {}).get("duration-seconds", 0.0))
     written_at = head["LastModified"].timestamp()
-    return _remember(key, StoredSpeech(head["ContentLength"], duration, head.get("ContentType", ""), written_at))
+    stored = StoredSpeech(head["ContentLength"], duration, head.get("ContentType", ""), written_at, time.time())
+    return _remember(key, stored)
 
 
 def _remember(key: str, stored: StoredSpeech) -> StoredSpeech:

@@ -147,6 +147,22 @@ def test_speech_the_container_found_is_served_without_asking_s3_again(s3_bucket:
     assert tts.synthesize(request).cached and calls == ["HeadObject"]
 
 
+def test_speech_deleted_from_the_bucket_is_found_missing_within_the_hour(s3_bucket: str, monkeypatch) -> None:
+    """Speech deleted by hand (not by the lifecycle): a warm container hands out its link for at most
+    KNOWN_SPEECH_SECONDS, as long as the links themselves last, then asks S3 and synthesizes it again."""
+    request = SynthesizeRequest(text=QUESTIONS[0])
+    first = tts.synthesize(request)
+    aws.client("s3").delete_object(Bucket=s3_bucket, Key=first.audio_key)
+    calls = _s3_calls()
+    assert tts.synthesize(request).cached and calls == []  # still trusted
+
+    later = time.time() + tts.KNOWN_SPEECH_SECONDS + 1
+    monkeypatch.setattr(tts.time, "time", lambda: later)
+    again = tts.synthesize(request)
+    assert not again.cached and calls == ["HeadObject", "PutObject"] and again.audio_key == first.audio_key
+    assert tts.synthesize(request).cached and calls == ["HeadObject", "PutObject"]  # trusted for another hour
+
+
 def test_speech_within_a_day_of_its_expiry_is_looked_up_every_time(s3_bucket: str, settings_env) -> None:
     """With audio kept one day, the bucket's lifecycle may delete speech any time: S3 is asked each time, and
     speech it deleted is synthesized again."""
