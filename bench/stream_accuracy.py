@@ -8,7 +8,8 @@ WebM/Opus, the answers of ``bench_stream.py`` and a few more) is cut into one-se
 (``gateway.streaming._agreed``); then the final transcription continues from the last committed word. The WER of
 that transcript is set beside the WER of the whole recording transcribed at once (an uploaded answer). Partial
 transcriptions run one after another here, each on every chunk boundary it is due at; in the stack some are
-skipped while another runs. About 7 minutes on two cores (``--quick``: the first two answers, about 3).
+skipped while another runs. About 7 minutes on two cores (``--quick``: the first two answers, about 3, and no
+verdict on the target, which is for all six).
 
 Run: .venv/bin/python bench/stream_accuracy.py [--quick]   (writes bench/results/stream_accuracy.json)
 """
@@ -83,6 +84,7 @@ def main() -> int:
         )
     summary = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "quick": quick,
         "mean_wer_streamed": round(statistics.mean(r["wer_streamed"] for r in rows), 4),
         "mean_wer_whole": round(statistics.mean(r["wer_whole"] for r in rows), 4),
         "answers": rows,
