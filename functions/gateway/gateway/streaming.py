@@ -36,10 +36,10 @@ PARTIAL_EVERY_CHUNKS = 3
 COMMIT_GUARD_SECONDS = 1.0  # a word is committed only when this much audio follows it
 COMMIT_GAP_SECONDS = 0.1  # and there is a pause at least this long after it, where the next transcription starts
 MAX_PENDING_SECONDS = 10.0  # past this much uncommitted audio, words are committed without agreement
-FORCED_GAP_SECONDS = 0.25
+FORCED_GAP_SECONDS = 0.25  # the pause those words need after them
 EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/wav": "wav"}
 UNEXPECTED = "Recording your answer failed; please try again."
-_WORD_CHARS = re.compile(r"[^\w]+")
+_NOT_WORD = re.compile(r"\W+")
 
 
 class JobFailed(RuntimeError):
@@ -236,9 +236,9 @@ def _agreed(
     ``COMMIT_GUARD_SECONDS`` before the end of the audio. A word Whisper heard with a few seconds of speech after
     it, twice alike, rarely changes with more; committing every word before the last pause instead cut the
     answer into short stretches transcribed without their context (long answers' WER 20.4 % against 13.9 % for
-    the same recordings transcribed whole, 16.9 % with agreement; docs/benchmarks.md). Should the uncommitted
-    audio pass ``MAX_PENDING_SECONDS`` without agreement, the words before a pause well before the end are
-    committed anyway, so that the final transcription never has a long stretch left to decode.
+    the same recordings transcribed whole; 18.0 % with agreement and the bound that follows, docs/benchmarks.md).
+    Should the uncommitted audio pass ``MAX_PENDING_SECONDS`` without agreement, the words before a pause well
+    before the end are committed anyway, so that the final transcription never has a long stretch left to decode.
 
     Returns the words to commit, the point to continue from (the middle of the pause after them, away from both
     neighbouring words; ``committed_until`` when none) and the words left pending.
@@ -265,7 +265,7 @@ def _last_pause(words: list[WordTiming], gap: float, before: float) -> int:
 
 def _same_word(a: str, b: str) -> bool:
     """Whether two transcriptions of a word agree, ignoring case and punctuation."""
-    return _WORD_CHARS.sub("", a.lower()) == _WORD_CHARS.sub("", b.lower())
+    return _NOT_WORD.sub("", a.lower()) == _NOT_WORD.sub("", b.lower())
 
 
 def finish_answer(payload: dict[str, Any]) -> None:
