@@ -39,12 +39,14 @@ from bench_voice import espeak, to_webm, transcribe_ours, wer  # noqa: E402
 from quiet import redirect_output  # noqa: E402
 from rest_client import sign_in  # noqa: E402
 
+from voice import audio as voice_audio  # noqa: E402
+from voice import continuation  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "stream.json"
 LOG = ROOT / "bench" / "results" / "stream.log"
 STACK_LOG = ROOT / "bench" / "results" / "stream-stack.log"
 WORDS_PER_SECOND = 150 / 60  # espeak-ng at -s 150
 TARGET_SECONDS = 1.5
-WHISPER_WINDOW_SECONDS = 30  # answers up to this long are transcribed whole at the end, streamed or not
 MAX_CHUNK_BYTES = 20_000
 WARMUP_SECONDS = 8.0  # one answer first, not reported: every worker the answers need is started (warm)
 ACK_WAIT_SECONDS = 2.0  # as the web client: end_answer at most this long after the last chunk
@@ -177,9 +179,7 @@ async def warm_up(api: httpx.AsyncClient, webm: bytes) -> None:
         response.raise_for_status()
 
 
-async def run(http_url: str, ws_url: str, lengths: list[float], pace: float) -> list[dict]:
-    texts = load_answers()
-    audio = [speech(seconds, texts, i * 7) for i, seconds in enumerate([WARMUP_SECONDS, *lengths])]
+async def run(http_url: str, ws_url: str, audio: list[tuple[str, bytes, float]], pace: float) -> list[dict]:
     async with httpx.AsyncClient(base_url=http_url, timeout=60) as api:
         headers = await sign_in(api, "bench-stream")
         api.headers.update(headers)
@@ -201,21 +201,16 @@ async def run(http_url: str, ws_url: str, lengths: list[float], pace: float) -> 
             if "error" in results[-1]:
                 break  # what is still running would distort the next answer's figures
         receiver.cancel()
-    if "error" in results[0]:
-        return results  # the warm-up answer failed: nothing else was measured
-    return [dict(r, reference=text, webm=webm) for r, (text, webm, _) in zip(results[1:], audio[1:], strict=False)]
+    return results[1:] if "error" not in results[0] else results  # the warm-up answer, unless it failed
 
 
-def add_whole_recording_wer(results: list[dict]) -> None:
+def add_whole_recording_wer(results: list[dict], audio: list[tuple[str, bytes, float]]) -> None:
     """For answers longer than one Whisper window (whose streamed transcript is stitched from partial ones), the WER
     of the same recording transcribed whole, as an uploaded answer is: what streaming costs in accuracy."""
-    from voice import audio as voice_audio
-
-    for r in results:
-        reference, webm = r.pop("reference"), r.pop("webm")
-        if "error" not in r and r["audio_seconds"] > WHISPER_WINDOW_SECONDS:
+    for result, (reference, webm, _) in zip(results, audio, strict=False):
+        if "error" not in result and result["audio_seconds"] > continuation.WHOLE_WINDOW_SECONDS:
             text, _ = transcribe_ours(voice_audio.decode(webm), "base", "en")
-            r["wer_whole_recording"] = round(wer([reference], [text]), 4)
+            result["wer_whole_recording"] = round(wer([reference], [text]), 4)
 
 
 def main() -> int:
@@ -238,9 +233,11 @@ def measure(args: argparse.Namespace, terminal: Any) -> int:
     lengths = [10.0, 60.0, 180.0] if args.quick else [10.0, 10.0, 10.0, 60.0, 180.0]
     pace = args.pace
     started = time.perf_counter()
+    texts = load_answers()
+    audio = [speech(seconds, texts, i * 7) for i, seconds in enumerate([WARMUP_SECONDS, *lengths])]
     with StackProcess(STACK_LOG) as stack:
-        results = asyncio.run(run(stack.http_url, stack.ws_url, lengths, pace))
-    add_whole_recording_wer(results)
+        results = asyncio.run(run(stack.http_url, stack.ws_url, audio, pace))
+    add_whole_recording_wer(results, audio[1:])
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "load_after": os.getloadavg()},
