@@ -57,3 +57,13 @@ def test_missing_files_and_bad_yaml(tmp_path):
     (tmp_path / "bad.yaml").write_text("questions: [unclosed", encoding="utf-8")
     with pytest.raises(BankError, match="not valid YAML"):
         read_bank(tmp_path)
+
+
+def test_key_point_examples_need_one_list_per_key_point(tmp_path):
+    examples = "    key_point_examples: [[Each bucket holds a linked list of entries.]]\n"
+    _write(tmp_path, "a.yaml", ENTRY.format(id="se-hash", level="mid") + examples)
+    with pytest.raises(BankError, match="key_point_examples has 1 lists for 2 key points"):
+        read_bank(tmp_path)
+    examples = "    key_point_examples: [[Each bucket holds a linked list of entries.], []]\n"
+    _write(tmp_path, "a.yaml", ENTRY.format(id="se-hash", level="mid") + examples)
+    assert read_bank(tmp_path).get("se-hash").key_point_examples[1] == []

@@ -3,6 +3,7 @@
 import pytest
 from engine_samples import BUZZWORDS, CONCISE, DEADLINE, IDEMPOTENCY, OFF_TOPIC, STORY_I, STORY_WE
 
+from interview.engine.bank import load_bank
 from interview.engine.evaluator import WEIGHTS, evaluate
 from practice_shared.models.voice import DeliveryMetrics
 
@@ -169,3 +170,36 @@ def test_empty_answer_scores_one():
     evaluation = evaluate(DEADLINE, "   ", role="software_engineer", level="mid")
     assert evaluation.overall == 1
     assert all(c.lowered_by == ["No answer was given."] for c in evaluation.criteria)
+
+
+def test_a_self_introduction_is_judged_on_topic_and_a_one_liner_too_short():
+    """ "Tell me about yourself" has abstract key points; its answers are matched against the bank's example
+    sentences too. A one-line introduction used to be taken for an off-topic answer (1.5)."""
+    intro = load_bank().get("bh-intro-about-yourself")
+    developed = evaluate(
+        intro,
+        "I'm a data engineer, four years in. I started as an analyst at a logistics company, writing SQL reports, "
+        "and moved into engineering when I automated our daily reporting with Airflow. Since then I've built our "
+        "event pipeline on Kafka and Spark, which now handles about two billion events a day, and last year I cut "
+        "the warehouse bill by forty percent by partitioning the biggest tables. Your team is rebuilding its "
+        "streaming platform, which is exactly the work I want to go deeper on.",
+        role="data_scientist",
+        level="mid",
+    )
+    one_liner = evaluate(
+        intro,
+        "I'm a backend engineer. I've spent five years building payment systems in Python and Go.",
+        role="backend_engineer",
+        level="mid",
+    )
+    elsewhere = evaluate(
+        intro,
+        "My favourite food is pizza and I like to travel to Italy every summer.",
+        role="backend_engineer",
+        level="mid",
+    )
+    assert developed.signals["off_topic"] == 0 and developed.overall >= 7
+    assert sum(k.covered for k in developed.key_points) >= 2
+    assert one_liner.signals["off_topic"] == 0 and one_liner.signals["length_fit"] == "too short"
+    assert 3 <= one_liner.overall <= developed.overall - 2
+    assert elsewhere.signals["off_topic"] == 1 and elsewhere.overall <= 2

@@ -113,7 +113,7 @@ def test_we_no_i_answers_are_behavioral_and_use_we() -> None:
 def test_answer_length_is_spoken_answer_sized() -> None:
     for answer in ANSWERS:
         count = len(answer["text"].split())
-        assert 40 <= count <= 250, f"{answer['id']}: {count} words"
+        assert (15 if answer["category"] == "weak" else 40) <= count <= 250, f"{answer['id']}: {count} words"
 
 
 def test_strong_answers_do_not_copy_key_points() -> None:

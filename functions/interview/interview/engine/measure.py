@@ -1,7 +1,8 @@
 """Measurements of one answer that the evaluator turns into scores: meaning first, then form.
 
-Meaning comes from sentence embeddings (see :mod:`semantic`): every key point is compared with every
-sentence (and clause of a long sentence) of the answer; a key point is covered when the best similarity
+Meaning comes from sentence embeddings (see :mod:`semantic`): every key point (or, when closer, one of the
+example sentences the bank gives for an abstract key point) is compared with every sentence (and clause of a
+long sentence) of the answer; a key point is covered when the best similarity
 reaches ``COVERED_AT`` and earns partial credit along ``SOFT_RAMP``. Relevance is how
 close the answer's most on-topic sentences are to the question and its key points; below ``OFF_TOPIC_BELOW``
 (by question type)
@@ -157,6 +158,9 @@ def _named_terms(answer: str, topics: list[str]) -> list[str]:
 def _length(question_type: str, word_count: int, coverage: float) -> tuple[str, float]:
     low, high = IDEAL_WORDS[question_type]
     if word_count < low:
+        if question_type == "general":
+            # Presenting oneself, one's motives or plans takes more than a sentence or two, however on point.
+            return "too short", word_count / low
         if coverage >= 0.5:
             return "concise", 1.0
         shortfall = (1 - word_count / low) * (1 - coverage / 0.5)
@@ -168,11 +172,21 @@ def _length(question_type: str, word_count: int, coverage: float) -> tuple[str, 
     return "good", 1.0
 
 
+def _key_point_similarity(question: Question, units: list[str]) -> np.ndarray:
+    """Similarity of every key point (rows) to every unit of the answer (columns): to the key point itself or, when
+    closer, to one of its example sentences."""
+    sims = similarity(question.key_points, units)
+    for k, examples in enumerate(question.key_point_examples):
+        if examples and units:
+            sims[k] = np.maximum(sims[k], similarity(examples, units).max(axis=0))
+    return sims
+
+
 def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = None) -> Measures:
     """Measure ``answer`` against ``question``: coverage, relevance, specificity, structure and delivery."""
     stats = tx.analyse(answer)
     units, parents = _units(stats.sentences)
-    sims = similarity(question.key_points, units)
+    sims = _key_point_similarity(question, units)
     key_points = []
     for k, point in enumerate(question.key_points):
         best = int(np.argmax(sims[k])) if units else -1
@@ -215,6 +229,8 @@ def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = 
     if length_fit == "concise":
         # A short answer that makes the expected points is developed enough: brevity is not a fault.
         elaboration = max(elaboration, coverage)
+    elif length_fit == "too short" and question.type == "general":
+        coverage *= length_score  # points made in a sentence or two are made in passing
     fillers = dict(stats.fillers)
     filler_rate = 100.0 * sum(fillers.values()) / n if n else 0.0
     if delivery is not None and delivery.word_count:

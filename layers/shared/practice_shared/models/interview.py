@@ -1,6 +1,6 @@
 """Questions, evaluations, feedback and reports (the interview engine's domain)."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from practice_shared.models.common import Criterion, Engine, Level, QuestionType
 
@@ -28,6 +28,19 @@ class Question(BaseModel):
     misconceptions: list[Misconception] = Field(
         default=[], description="Wrong claims an answer to this question is checked for (technical questions)"
     )
+    key_point_examples: list[list[str]] = Field(
+        default=[],
+        description="Sentences a candidate making each key point might say, one list per key point in order (empty "
+        "for a key point no sentence makes): for key points too abstract to match a concrete answer by meaning",
+    )
+
+    @model_validator(mode="after")
+    def _one_example_list_per_key_point(self) -> "Question":
+        if self.key_point_examples and len(self.key_point_examples) != len(self.key_points):
+            raise ValueError(
+                f"key_point_examples has {len(self.key_point_examples)} lists for {len(self.key_points)} key points"
+            )
+        return self
 
 
 class SelectedQuestion(BaseModel):
