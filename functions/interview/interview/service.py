@@ -327,7 +327,7 @@ def _evaluate(record: SessionRecord, planned: PlannedQuestion, answer: AnswerRec
     with tracer.provider.in_subsegment("## evaluate") as subsegment:
         subsegment.put_annotation(key="question_id", value=planned.question.id)
         evaluation = evaluate_answer(
-            planned.question,
+            question_bank.with_examples(planned.question),
             answer.text,
             role=record.config.role,
             level=record.config.level,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from interview.engine.bank import BankError, load_bank, read_bank
+from interview.engine.bank import BankError, load_bank, read_bank, with_examples
+from practice_shared.models.interview import Question
 
 ENTRY = """
   - id: {id}
@@ -67,3 +68,15 @@ def test_key_point_examples_need_one_list_per_key_point(tmp_path):
     examples = "    key_point_examples: [[Each bucket holds a linked list of entries.], []]\n"
     _write(tmp_path, "a.yaml", ENTRY.format(id="se-hash", level="mid") + examples)
     assert read_bank(tmp_path).get("se-hash").key_point_examples[1] == []
+
+
+def test_a_stored_plan_leaves_examples_to_the_bank():
+    intro = load_bank().get("bh-intro-about-yourself")
+    assert intro.key_point_examples and "key_point_examples" not in intro.model_dump()
+    stored = Question.model_validate_json(intro.model_dump_json())
+    assert stored.key_point_examples == []
+    assert with_examples(stored).key_point_examples == intro.key_point_examples
+    reworded = stored.model_copy(update={"key_points": ["Something else entirely", *stored.key_points[1:]]})
+    assert with_examples(reworded).key_point_examples == []
+    custom = stored.model_copy(update={"id": "custom-0"})
+    assert with_examples(custom) is custom

@@ -187,12 +187,12 @@ def test_prompt_checker(text: str, expected: bool) -> None:
     assert is_question_or_prompt(text) is expected
 
 
-def test_general_questions_say_what_an_answer_making_their_key_points_sounds_like() -> None:
+def test_behavioral_and_general_questions_say_what_an_answer_making_their_key_points_sounds_like() -> None:
     """Their key points are abstract ("connects their background to what this role needs"): a concrete answer is
-    matched against example sentences too, so every general question has some, and none repeats its key point."""
-    general = [q for q in QUESTIONS if q.type == "general"]
-    assert general
-    for question in general:
+    matched against example sentences too, so every such question has some, and none repeats its key point."""
+    abstract = [q for q in QUESTIONS if q.type in ("behavioral", "general")]
+    assert len(abstract) >= 60
+    for question in abstract:
         assert question.key_point_examples, f"{question.id}: no key_point_examples"
         for point, examples in zip(question.key_points, question.key_point_examples, strict=True):
             assert point not in examples and all(len(e.split()) >= 6 for e in examples), question.id

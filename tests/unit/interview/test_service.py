@@ -7,6 +7,7 @@ import time
 import pytest
 
 from interview import service
+from interview.engine import bank as question_bank
 from practice_shared import errors
 from practice_shared.models.api import CreateSessionRequest, SessionRef, SubmitAnswerPayload
 from practice_shared.store import audio as audio_store
@@ -70,6 +71,17 @@ def test_the_session_view_shows_each_question_and_why_but_never_its_rubric(aws_t
             for hidden in [*planned.question.key_points, *(m.right for m in planned.question.misconceptions)]:
                 assert hidden not in shown
     assert any(p.question.misconceptions for p in stored)
+
+
+def test_an_answer_is_scored_with_the_examples_its_stored_question_leaves_to_the_bank(aws_tables):
+    ref = create(num_questions=3, interview_type="behavioral")
+    planned = store.get(ref.session_id, USER).plan[0]
+    assert planned.question.type == "general" and planned.question.key_point_examples == []  # the warm-up
+    service.start_session(ref)
+    examples = question_bank.load_bank().get(planned.question.id).key_point_examples
+    result = answer(ref, " ".join(group[0] for group in examples if group))
+    assert result.evaluation.signals["off_topic"] == 0
+    assert all(k.covered for k, group in zip(result.evaluation.key_points, examples, strict=True) if group)
 
 
 def test_invalid_transitions_get_409(aws_tables):

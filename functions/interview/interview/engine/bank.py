@@ -94,3 +94,14 @@ def read_bank(directory: Path) -> QuestionBank:
 def load_bank() -> QuestionBank:
     """The packaged question bank, read once per process."""
     return read_bank(DATA_DIR)
+
+
+def with_examples(question: Question) -> Question:
+    """``question`` with the bank's example sentences for its key points (a session's plan is stored without
+    them), as long as the bank still asks it with the same key points; otherwise ``question`` as it is."""
+    if question.key_point_examples:
+        return question
+    current = load_bank().get(question.id)
+    if current is None or not current.key_point_examples or current.key_points != question.key_points:
+        return question
+    return question.model_copy(update={"key_point_examples": current.key_point_examples})

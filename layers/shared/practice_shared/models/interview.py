@@ -30,8 +30,10 @@ class Question(BaseModel):
     )
     key_point_examples: list[list[str]] = Field(
         default=[],
+        exclude=True,
         description="Sentences a candidate making each key point might say, one list per key point in order (empty "
-        "for a key point no sentence makes): for key points too abstract to match a concrete answer by meaning",
+        "for a key point no sentence makes): for key points too abstract to match a concrete answer by meaning. The "
+        "bank's scoring aid: neither stored with a session's plan nor sent to clients",
     )
 
     @model_validator(mode="after")
