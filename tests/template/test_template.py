@@ -132,7 +132,8 @@ def _size(path: Path) -> int:
 def test_sam_build_of_the_interview_function_fits_a_zip_function(
     sam: Path, tools_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """The evaluator's int8 encoder (built during sam build) and ONNX Runtime, plus the shared layer, fit in 250 MB."""
+    """The evaluator's int8 encoder and the bank's vectors (built during sam build) and ONNX Runtime, plus the shared
+    layer, fit in 250 MB."""
     build = tmp_path / "build"
     options = ["--template", str(TEMPLATE), "--build-dir", str(build), "--cache-dir", str(tmp_path / "cache")]
     result = subprocess.run(
@@ -149,9 +150,10 @@ def test_sam_build_of_the_interview_function_fits_a_zip_function(
     assert (function / "interview" / "data" / "questions" / "behavioral.yaml").is_file()
     encoder = function / "interview" / "models" / "minilm-l6-int8"
     assert (encoder / "model.onnx").is_file() and (encoder / "tokenizer.json").is_file(), "the encoder was not built"
+    assert (encoder / "bank_vectors.npz").is_file(), "the bank's texts were not embedded"
     assert (function / "onnxruntime").is_dir()
     # Build-time tools and the float32 weights stay out, and nothing pulls in PyTorch.
-    for absent in ("onnx", "safetensors", "all_minilm_l6_v2", "torch", "huggingface_hub", "sympy"):
+    for absent in ("onnx", "safetensors", "all_minilm_l6_v2", "torch", "huggingface_hub", "sympy", "yaml"):
         assert not (function / absent).exists(), absent
     assert _size(function) + _size(build / "SharedLayer") < ZIP_LIMIT
 

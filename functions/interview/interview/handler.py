@@ -50,8 +50,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"):
-    # In Lambda, load the question bank and (for the offline evaluator) the sentence encoder during the init
-    # phase (~0.4 s together), not in the first request that needs them.
+    # In Lambda, load the question bank and (for the offline evaluator) the sentence encoder and the bank's vectors
+    # during the init phase (~0.5 s together), not in the first request that needs them.
     bank.load_bank()
     if get_settings().llm_engine == "offline":
         semantic.get_encoder()
+        semantic.bank_vectors()

@@ -13,7 +13,11 @@ PROBE = """
 import json
 from interview import handler
 from interview.engine import bank, semantic
-print(json.dumps({"bank": bank.load_bank.cache_info().currsize, "encoder": semantic.get_encoder.cache_info().currsize}))
+print(json.dumps({
+    "bank": bank.load_bank.cache_info().currsize,
+    "encoder": semantic.get_encoder.cache_info().currsize,
+    "vectors": semantic.bank_vectors.cache_info().currsize,
+}))
 """
 
 
@@ -29,10 +33,13 @@ def loaded_at_import(**env: str) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, {"bank": 0, "encoder": 0}),  # outside Lambda (tests, tools): nothing loaded until used
-        ({"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"}, {"bank": 1, "encoder": 1}),
-        ({"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand", "LLM_ENGINE": "bedrock"}, {"bank": 1, "encoder": 0}),
+        ({}, {"bank": 0, "encoder": 0, "vectors": 0}),  # outside Lambda (tests, tools): nothing loaded until used
+        ({"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"}, {"bank": 1, "encoder": 1, "vectors": 1}),
+        (
+            {"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand", "LLM_ENGINE": "bedrock"},
+            {"bank": 1, "encoder": 0, "vectors": 0},
+        ),
     ],
 )
-def test_lambda_init_loads_the_question_bank_and_the_offline_evaluators_encoder(env, expected) -> None:
+def test_lambda_init_loads_the_question_bank_and_the_offline_evaluators_encoder_and_vectors(env, expected) -> None:
     assert loaded_at_import(**env) == expected

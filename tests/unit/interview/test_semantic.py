@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from interview.engine import semantic
+from interview.engine.bank import load_bank
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text())["sentences"]
 REFERENCE_SENTENCE = REFERENCE[0]["text"]
@@ -99,3 +100,14 @@ def test_an_encoder_that_was_not_built_gives_a_clear_error(tmp_path, monkeypatch
     assert semantic.model_dir() == tmp_path / "missing"
     with pytest.raises(semantic.EncoderNotBuilt, match=r"encoder_export\.py"):
         semantic.Encoder(semantic.model_dir())
+
+
+def test_the_bank_is_embedded_at_build_time_exactly_as_it_would_be_on_first_use():
+    """``make`` builds bank_vectors.npz beside the encoder (as ``sam build`` does): every text the evaluator compares
+    answers with is in it, with the vector the encoder gives it."""
+    bank = load_bank()
+    built = semantic.bank_vectors()
+    texts = [t for q in bank.questions for t in (q.text, *q.key_points, *(e for g in q.key_point_examples for e in g))]
+    assert set(texts) <= set(built)
+    sample = texts[:: max(1, len(texts) // 20)]
+    assert np.array_equal(semantic.get_encoder().encode(sample), np.stack([built[t] for t in sample]))

@@ -24,6 +24,7 @@ MAX_TOKENS = 256  # max_seq_length of the sentence-transformers configuration
 DIMENSIONS = 384
 CACHE_SIZE = 4096
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "minilm-l6-int8"
+BANK_VECTORS = "bank_vectors.npz"
 # The matrices are small: one thread is as fast as two for one request, and leaves the other core to the next.
 THREADS = int(os.environ.get("MINILM_THREADS", "1"))
 
@@ -70,6 +71,17 @@ def get_encoder() -> Encoder:
     return Encoder(model_dir())
 
 
+@lru_cache(maxsize=1)
+def bank_vectors() -> dict[str, np.ndarray]:
+    """Vectors of the question bank's texts, embedded when the package was built (``bank_vectors.py``), so that the
+    first answer to a question in a new container does not embed its rubric; empty when the file is absent."""
+    path = model_dir() / BANK_VECTORS
+    if not path.is_file():
+        return {}
+    with np.load(path) as data:
+        return dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+
+
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -79,8 +91,11 @@ def embed(sentences: list[str]) -> np.ndarray:
     with _cache_lock:
         missing = list(dict.fromkeys(s for s in sentences if s not in _cache))
         if missing:
-            for text, vector in zip(missing, get_encoder().encode(missing), strict=True):
-                _cache[text] = vector
+            built = bank_vectors()
+            unknown = [s for s in missing if s not in built]
+            _cache.update((s, built[s]) for s in missing if s in built)
+            if unknown:
+                _cache.update(zip(unknown, get_encoder().encode(unknown), strict=True))
         result = np.stack([_cache[s] for s in sentences]) if sentences else np.zeros((0, DIMENSIONS), dtype=np.float32)
         for text in sentences:
             _cache.move_to_end(text)
