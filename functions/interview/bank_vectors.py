@@ -1,8 +1,9 @@
 """Embed the question bank's texts when the package is built, so that no container embeds them on first use.
 
 A build step, like ``encoder_export.py`` and after it: ``make`` runs it for the local stack and the tests, and the
-interview function's Makefile for ``sam build``. It reads every question's text, key points, key point examples
-and misconceptions from ``interview/data/questions/*.yaml``, plus the evaluator's general misconceptions, embeds
+interview function's Makefile for ``sam build``. It reads every question's text, key points and key point
+examples from ``interview/data/questions/*.yaml`` (what answers are compared with; a question's own misconceptions
+are only shown in feedback), plus the evaluator's general misconceptions, embeds
 them with the built int8 encoder and writes ``bank_vectors.npz`` beside it (texts and float32 vectors), which
 :func:`interview.engine.semantic.embed` consults before encoding. A text missing from the file (the bank edited
 since) is simply embedded when first needed.
@@ -33,7 +34,6 @@ def bank_texts(directory: Path = QUESTIONS_DIR) -> list[str]:
         for question in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]:
             texts += [question["text"], *question["key_points"]]
             texts += [example for group in question.get("key_point_examples", []) for example in group]
-            texts += [m[side] for m in question.get("misconceptions", []) for side in ("wrong", "right")]
     return list(dict.fromkeys(texts))
 
 

@@ -176,9 +176,14 @@ def _key_point_similarity(question: Question, units: list[str]) -> np.ndarray:
     """Similarity of every key point (rows) to every unit of the answer (columns): to the key point itself or, when
     closer, to one of its example sentences."""
     sims = similarity(question.key_points, units)
-    for k, examples in enumerate(question.key_point_examples):
-        if examples and units:
-            sims[k] = np.maximum(sims[k], similarity(examples, units).max(axis=0))
+    examples = [example for group in question.key_point_examples for example in group]
+    if examples and units:
+        by_example = similarity(examples, units)  # one pass over the answer's units for every key point
+        start = 0
+        for k, group in enumerate(question.key_point_examples):
+            if group:
+                sims[k] = np.maximum(sims[k], by_example[start : start + len(group)].max(axis=0))
+            start += len(group)
     return sims
 
 
