@@ -37,13 +37,14 @@ RESULTS = ROOT / "bench" / "results" / "stream_accuracy.json"
 ANSWERS = [(60.0, 28), (180.0, 35), (90.0, 42), (120.0, 49), (90.0, 56), (120.0, 63)]
 
 
-def streamed(webm: bytes, duration: float) -> tuple[str, float, float]:
-    """The final transcript of ``webm`` streamed in one-second chunks, how long the final transcription took, and
-    where the committed words ended."""
+def streamed(webm: bytes, duration: float) -> tuple[str, float, float, float]:
+    """The final transcript of ``webm`` streamed in one-second chunks, how long the final transcription took,
+    where the committed words ended, and how long the partial transcriptions took together."""
     pieces = chunks(webm, duration)
     committed: list[WordTiming] = []
     pending: list[WordTiming] = []
     until = 0.0
+    started = time.perf_counter()
     for upto in range(streaming.PARTIAL_EVERY_CHUNKS, len(pieces), streaming.PARTIAL_EVERY_CHUNKS):
         received = b"".join(pieces[:upto])
         result = continuation.transcribe_after(
@@ -52,9 +53,10 @@ def streamed(webm: bytes, duration: float) -> tuple[str, float, float]:
         new = [w for w in result.words if w.start >= until]
         settled, until, pending = streaming._agreed(new, pending, until, result.duration_seconds)
         committed = [*committed, *settled]
+    partials_seconds = time.perf_counter() - started
     started = time.perf_counter()
     final = continuation.transcribe_after(continuation.decode_recording(webm, until), until, committed, language="en")
-    return final.text, time.perf_counter() - started, until
+    return final.text, time.perf_counter() - started, until, partials_seconds
 
 
 def main() -> int:
@@ -66,20 +68,22 @@ def main() -> int:
     for seconds, first in ANSWERS[:2] if quick else ANSWERS:
         reference, webm, duration = speech(seconds, texts, first)
         whole, _ = transcribe_ours(audio.decode(webm), "base", "en")
-        text, final_seconds, until = streamed(webm, duration)
+        text, final_seconds, until, partials_seconds = streamed(webm, duration)
         rows.append(
             {
                 "audio_seconds": round(duration, 1),
                 "wer_streamed": round(wer([reference], [text]), 4),
                 "wer_whole": round(wer([reference], [whole]), 4),
                 "final_seconds": round(final_seconds, 2),
+                "partials_seconds": round(partials_seconds, 1),
                 "committed_until": until,
             }
         )
         r = rows[-1]
         print(
             f"{r['audio_seconds']:6} s: WER streamed {r['wer_streamed']:.1%}, whole {r['wer_whole']:.1%}; "
-            f"final transcription {r['final_seconds']} s after {r['audio_seconds'] - until:.1f} s uncommitted",
+            f"final transcription {r['final_seconds']} s after {r['audio_seconds'] - until:.1f} s uncommitted; "
+            f"partial transcriptions {r['partials_seconds']} s",
             flush=True,
         )
     summary = {
@@ -87,9 +91,13 @@ def main() -> int:
         "quick": quick,
         "mean_wer_streamed": round(statistics.mean(r["wer_streamed"] for r in rows), 4),
         "mean_wer_whole": round(statistics.mean(r["wer_whole"] for r in rows), 4),
+        "partials_seconds": round(sum(r["partials_seconds"] for r in rows), 1),
         "answers": rows,
     }
-    print(f"mean WER streamed {summary['mean_wer_streamed']:.1%}, whole {summary['mean_wer_whole']:.1%}")
+    print(
+        f"mean WER streamed {summary['mean_wer_streamed']:.1%}, whole {summary['mean_wer_whole']:.1%}; "
+        f"partial transcriptions {summary['partials_seconds']} s in all"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
     return 0

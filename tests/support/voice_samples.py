@@ -14,6 +14,12 @@ ANSWER = "My manager asked me to estimate the work, so I broke it into smaller t
 FILLERS = "Um, well, we had, uh, three engineers and, um, a very tight deadline."
 SPANISH = "Me gusta trabajar en equipo porque aprendo mucho de mis compañeros."
 GERMAN = "Ich arbeite gern im Team, weil ich viel von meinen Kollegen lerne."
+# An answer cut off mid-sentence, as a partial transcription of a streamed answer always is (spoken at 150 words a
+# minute it ends in "how to", with no silence after it).
+CUT_OFF = (
+    "I haven't formally mentored anyone, but I help people when they ask me questions. For example, people on my "
+    "team often ask me how to"
+)
 LONG_SENTENCES = [
     "The biggest challenge was keeping the system online while we moved the data.",
     "I prefer to give feedback in private and to praise people in public.",

@@ -20,7 +20,10 @@ Settings, chosen by measurement (``bench/bench_voice.py``; figures in ``function
   limit): with word timestamps, faster-whisper decodes the audio left after the last word as a window of its own,
   where Whisper often loops on one token until the limit (448 by default), then falls back to sampling; that cost
   3-4 s on a 4 s tail of a streamed answer, 1.3-2 s with the budget, for the same text. Speech at 280 words a
-  minute still transcribes whole (a test checks it).
+  minute still transcribes whole (a test checks it);
+* no window of its own for that leftover when it lies in the last half second of speech (:func:`until_speech_end`):
+  the window before has already heard it, and on a recording stopped mid-word (every partial transcription of a
+  streamed answer is) decoding it again took ~1.1 s of a 10 s answer's 2 s, and never added a word.
 
 Models are loaded once per container and kept in a module-level cache keyed by model name.
 """
@@ -29,9 +32,11 @@ import math
 import os
 import threading
 import time
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.transcribe import Segment
 from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from practice_shared.config import get_settings
@@ -48,6 +53,7 @@ NO_SPEECH_THRESHOLD = 0.5
 LANGUAGE_DETECTION_SECONDS = 30
 TOKENS_PER_SECOND = 8
 WINDOW_TOKENS = 224
+SPEECH_END_SECONDS = 0.5
 UNDETERMINED = "und"
 
 _models: dict[str, WhisperModel] = {}
@@ -133,7 +139,7 @@ def transcribe(
     if speech:
         if forced is None:
             detected, probability = _detect_language(whisper, samples, speech)
-        text, words = _decode(whisper, samples, detected, keep_fillers)
+        text, words = _decode(whisper, samples, speech[-1]["end"] / SAMPLE_RATE, detected, keep_fillers)
     result = Transcription(
         text=text,
         no_speech=not words,
@@ -162,7 +168,21 @@ def token_budget(seconds: float) -> int:
     return min(WINDOW_TOKENS, math.ceil(seconds * TOKENS_PER_SECOND) + 16)
 
 
-def _decode(whisper: WhisperModel, samples: np.ndarray, language: str, keep_fillers: bool) -> tuple[str, list]:
+def until_speech_end(segments: Iterable[Segment], speech_end: float) -> Iterator[Segment]:
+    """``segments`` up to the first that ends in the last ``SPEECH_END_SECONDS`` before ``speech_end`` (seconds).
+
+    faster-whisper decodes a window only when the next segment is asked for, so the audio after that segment,
+    already heard by the window that produced it, is not decoded a second time (see the module's docstring).
+    """
+    for segment in segments:
+        yield segment
+        if segment.end >= speech_end - SPEECH_END_SECONDS:
+            return
+
+
+def _decode(
+    whisper: WhisperModel, samples: np.ndarray, speech_end: float, language: str, keep_fillers: bool
+) -> tuple[str, list]:
     with tracer.provider.in_subsegment("## decode"):
         segments, _ = whisper.transcribe(
             samples,
@@ -175,7 +195,7 @@ def _decode(whisper: WhisperModel, samples: np.ndarray, language: str, keep_fill
             initial_prompt=FILLER_PROMPT if keep_fillers and language == "en" else None,
             max_new_tokens=token_budget(len(samples) / SAMPLE_RATE),
         )
-        segments = list(segments)
+        segments = list(until_speech_end(segments, speech_end))
     words = [
         WordTiming(
             word=w.word.strip(),

@@ -1,5 +1,8 @@
 """Speech to text with the real Whisper models (base and tiny.en) on real espeak-ng speech."""
 
+import logging
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import voice_samples as samples
@@ -89,6 +92,39 @@ def test_the_silent_tail_of_a_30_second_upload_adds_no_invented_words(base_model
     assert samples.normalize(result.text).split()[-3:] == ["down", "his", "concerns"], result.text
     assert result.words[-1].word == "concerns.", result.words[-3:]
     assert samples.wer(text, result.text) <= 0.1
+
+
+def test_reading_stops_at_the_segment_that_reaches_the_end_of_speech() -> None:
+    pulled: list[float] = []
+
+    def segments():  # faster-whisper decodes a window when its next segment is asked for
+        for end in (3.0, 7.6, 9.8, 10.0):
+            pulled.append(end)
+            yield SimpleNamespace(end=end)
+
+    assert [s.end for s in stt.until_speech_end(segments(), speech_end=10.2)] == [3.0, 7.6, 9.8]
+    assert pulled == [3.0, 7.6, 9.8], "nothing after the segment that reaches the last half second is decoded"
+    assert [s.end for s in stt.until_speech_end(segments(), speech_end=30.0)] == [3.0, 7.6, 9.8, 10.0]
+
+
+def test_speech_cut_off_mid_sentence_is_decoded_once(tiny_model, monkeypatch, caplog) -> None:
+    # Whisper, having heard the whole clip, ends its words a little before the audio does; faster-whisper then
+    # decoded that leftover as a window of its own (a second window for a 9 s clip), for no new word.
+    clip = audio.decode(samples.espeak(samples.CUT_OFF, speed=150))
+    caplog.set_level(logging.DEBUG, logger="faster_whisper")
+
+    def transcribe() -> tuple[str, int]:
+        caplog.clear()
+        text = stt.transcribe(clip, language="en", model="tiny.en").text
+        return text, sum("Processing segment at" in r.getMessage() for r in caplog.records)
+
+    text, windows = transcribe()
+    with monkeypatch.context() as patched:
+        patched.setattr(stt, "until_speech_end", lambda segments, _: segments)
+        every_window_text, every_window = transcribe()
+    assert (windows, every_window) == (1, 2)
+    assert text == every_window_text
+    assert samples.wer(samples.CUT_OFF, text) <= 0.15, text
 
 
 def test_the_token_budget_follows_the_clip_up_to_one_window() -> None:
