@@ -6,6 +6,7 @@ from engine_samples import BUZZWORDS, CONCISE, DEADLINE, IDEMPOTENCY, OFF_TOPIC,
 from interview.engine.evaluator import evaluate
 from interview.engine.feedback import feedback
 from interview.engine.followup import as_question, follow_up
+from interview.engine.text import lower_first
 from practice_shared.models.interview import Misconception
 
 NO_RESULT = (
@@ -87,10 +88,33 @@ def test_feedback_names_missed_key_points_and_quotes_the_answer():
     evaluation = _eval(IDEMPOTENCY, PARTIAL_TECH)
     fb = feedback(IDEMPOTENCY, PARTIAL_TECH, evaluation)
     missed = [k.key_point for k in evaluation.key_points if not k.covered]
-    assert any(missed[0][0].lower() + missed[0][1:] in item for item in fb.improvements)
+    assert any(lower_first(missed[0]) in item for item in fb.improvements)
     assert any("The client should send an idempotency key" in s for s in fb.strengths)
     assert any("(missing)" in line for line in fb.improved_answer_outline)
     assert any("(you had this)" in line for line in fb.improved_answer_outline)
+
+
+def test_key_points_quoted_inside_a_sentence_start_in_lower_case():
+    # 124 of the bank's key points and corrections start with "A"; "You covered A process..." read as a typo.
+    question = IDEMPOTENCY.model_copy(
+        update={
+            "text": "What is the difference between a process and a thread?",
+            "key_points": [
+                "A process has its own address space while threads of one process share memory",
+                "A database index speeds up reads but slows down writes",
+            ],
+        }
+    )
+    answer = (
+        "A process has its own memory space, while the threads of a process share that memory, so threads are "
+        "cheaper to create but need locks around shared data."
+    )
+    evaluation = _eval(question, answer)
+    fb = feedback(question, answer, evaluation)
+    assert any(s.startswith("You covered a process has its own address space") for s in fb.strengths), fb.strengths
+    assert any("a database index speeds up reads" in i for i in fb.improvements), fb.improvements
+    lowered = [r for c in evaluation.criteria for r in c.lowered_by if r.startswith("Did not cover")]
+    assert lowered and all(r.startswith("Did not cover: a database index") for r in lowered)
 
 
 def test_feedback_points_at_the_missing_star_part_and_the_we_problem():

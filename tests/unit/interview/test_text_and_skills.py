@@ -54,3 +54,21 @@ def test_matching_respects_word_boundaries():
 def test_topics_outside_the_vocabulary_are_ignored():
     assert find_topics("We use k8s", {"python"}) == {}
     assert find_topics(None, VOCABULARY) == {}
+
+
+def test_a_key_point_continues_a_sentence_in_lower_case_but_names_keep_their_capitals():
+    assert tx.lower_first("A segfault kills the process.") == "a segfault kills the process."
+    assert tx.lower_first("Explains why retries happen") == "explains why retries happen"
+    for kept in (
+        "Kubernetes restarts it",
+        "Google's guidance",
+        "SQL joins",
+        "useEffect runs",
+        "F1 balances both",
+        "I asked why",
+        "I'd ask first",
+        "Simpson's paradox",
+        "PostgreSQL locks rows",
+    ):
+        assert tx.lower_first(kept) == kept
+    assert tx.lower_first("") == ""

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from interview.engine.measure import Measures, measure
+from interview.engine.text import lower_first
 from practice_shared.models.interview import CriterionScore, Evaluation, Question
 from practice_shared.models.voice import DeliveryMetrics
 
@@ -74,23 +75,17 @@ def _quote(text: str, limit: int = 90) -> str:
     return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
-
-
 def _coverage_reasons(s: _Score, m: Measures, weight: float) -> None:
     total = len(m.key_points)
     s.up(
         weight * m.coverage,
         f"Covered {len(m.covered)} of {total} expected points"
         + (
-            f", e.g. {_lower_first(m.covered[0].key_point)} ({_quote(m.covered[0].evidence or '')})"
-            if m.covered
-            else ""
+            f", e.g. {lower_first(m.covered[0].key_point)} ({_quote(m.covered[0].evidence or '')})" if m.covered else ""
         ),
     )
     if m.missed:
-        names = "; ".join(_lower_first(k.key_point) for k in m.missed[:3])
+        names = "; ".join(lower_first(k.key_point) for k in m.missed[:3])
         s.lowered_by.append(f"Did not cover: {names}" + (" and more" if len(m.missed) > 3 else "") + ".")
 
 
@@ -231,7 +226,7 @@ def _technical_depth(m: Measures) -> CriterionScore:
         s.lowered_by.append("No trade-offs or limits discussed.")
     for flag in m.flags[:2]:
         s.down(
-            0.25, f"{_quote(flag.sentence)} looks wrong (a common misconception): {_lower_first(flag.conflicts_with)}"
+            0.25, f"{_quote(flag.sentence)} looks wrong (a common misconception): {lower_first(flag.conflicts_with)}"
         )
     if not m.flags:
         s.evidence.append("No known misconception found (an offline check cannot verify every claim).")

@@ -22,10 +22,6 @@ def _quote(text: str, limit: int = 80) -> str:
     return "“" + (text if len(text) <= limit else text[: limit - 1].rstrip() + "…") + "”"
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
 def _number(evaluation: Evaluation, name: str, default: float = 0.0) -> float:
     value = evaluation.signals.get(name, default)
     return float(value) if isinstance(value, int | float) else default
@@ -34,7 +30,7 @@ def _number(evaluation: Evaluation, name: str, default: float = 0.0) -> float:
 def _strengths(question: Question, evaluation: Evaluation, stats: tx.TextStats) -> list[str]:
     strengths: list[str] = []
     for match in [k for k in evaluation.key_points if k.covered][:2]:
-        strengths.append(f"You covered {_lower_first(match.key_point)}: {_quote(match.evidence or '')}.")
+        strengths.append(f"You covered {tx.lower_first(match.key_point)}: {_quote(match.evidence or '')}.")
     star = {p.part: p for p in evaluation.star}
     if question.type == "behavioral":
         result = star.get("result")
@@ -72,7 +68,7 @@ def _improvements(question: Question, evaluation: Evaluation, stats: tx.TextStat
         items.extend(f"Check this claim: {r}" for r in criterion.lowered_by if "looks wrong" in r)
     missed = [k for k in evaluation.key_points if not k.covered]
     if missed:
-        names = "; ".join(_lower_first(k.key_point) for k in missed[:2])
+        names = "; ".join(tx.lower_first(k.key_point) for k in missed[:2])
         more = f" (and {len(missed) - 2} more)" if len(missed) > 2 else ""
         items.append(f"Cover what the interviewer listens for: {names}{more}.")
     if question.type == "behavioral":
@@ -168,7 +164,8 @@ def _pitfalls(question: Question) -> list[str]:
     offline evaluator's sentence similarity (tried: it flagged strong answers), so these are lessons, not verdicts.
     """
     return [
-        f"Some candidates say {_quote(m.wrong, 200)} In fact, {_lower_first(m.right)}" for m in question.misconceptions
+        f"Some candidates say {_quote(m.wrong, 200)} In fact, {tx.lower_first(m.right)}"
+        for m in question.misconceptions
     ]
 
 

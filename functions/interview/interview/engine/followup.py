@@ -9,7 +9,7 @@ neither does a question that has had ``max_follow_ups`` already.
 
 import re
 
-from interview.engine.skills import DISPLAY
+from interview.engine.text import lower_first
 from practice_shared.models.interview import Evaluation, FollowUp, Question
 
 STRONG_AT = 7.5
@@ -340,13 +340,6 @@ def _base_verbs(rest: str) -> str:
     )
 
 
-def _sentence_case(word: str) -> str:
-    """Lower-case a sentence's first word unless it is a name ("Kubernetes", "SQL", "useEffect")."""
-    if word.lower() in DISPLAY or re.search(r"[A-Z].*[A-Z]|\d", word) or word[1:] != word[1:].lower():
-        return word
-    return word.lower()
-
-
 def as_you_clause(key_point: str) -> str:
     """A key point as something "you" do ("Explains why" -> "explain why"), or quoted when it is a statement."""
     words = key_point.strip().rstrip(".").split()
@@ -369,7 +362,7 @@ def as_question(key_point: str) -> str:
         return f"{verb} {_base_form(first)} {_base_verbs(_second_person(rest))}?"
     if first in _IRREGULAR_PAST or (first.endswith("ed") and len(first) > 4):
         return f"You didn't mention whether you {first} {_second_person(rest)}. Did you, and how?"
-    statement = " ".join([_sentence_case(words[0]), *words[1:]])
+    statement = lower_first(" ".join(words))
     if first in {"it", "they", "this", "these"}:
         return f"Could you walk me through that part: {statement}?"
     return f"Could you also cover how {statement}?"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from interview.engine.evaluator import WEIGHTS, evaluate, weighted_overall
 from interview.engine.feedback import feedback
 from interview.engine.skills import display, join_words
+from interview.engine.text import lower_first
 from practice_shared.models.common import ROLE_TITLES
 from practice_shared.models.interview import Evaluation, Feedback, PracticeItem, Question, QuestionResult, Report
 from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionRecord
@@ -228,7 +229,7 @@ def _practice_plan(scored: list[_Scored], criteria: dict[str, float], level: str
                 focus=f"A story about {competency}",
                 why=f"Question {item.planned.index + 1} scored {item.overall} out of 10.",
                 exercise="Prepare one story for this competency and tell it in STAR order"
-                + (f", making sure it shows that you {missed[0][0].lower() + missed[0][1:]}." if missed else "."),
+                + (f", making sure it shows that you {lower_first(missed[0])}." if missed else "."),
             )
         )
     if not plan and answered:

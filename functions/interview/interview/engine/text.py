@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
+from interview.engine.skills import DISPLAY
+
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\u2019+#-]*[A-Za-z+#]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 MAX_SENTENCE_WORDS = 45
@@ -406,6 +408,28 @@ def clauses(sentence: str) -> list[str]:
         return [sentence]
     pieces = [p.strip(" ,") for p in _CLAUSE_SPLIT.split(sentence)]
     return [p for p in pieces if len(p.split()) >= 3] or [sentence]
+
+
+# Names that open some of the bank's key points and are not topics of skills.DISPLAY.
+_NAMES = {"google", "liskov", "simpson", "postman"}
+
+
+def lower_first(text: str) -> str:
+    """``text`` to continue a sentence ("Did not cover: ..."): its first word in lower case unless it is a name
+    ("Kubernetes", "Google's", "SQL", "useEffect", "F1", "I")."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    name = re.sub(r"['\u2019]s$", "", first.lower()).strip(",.:;")
+    if (
+        not first
+        or first == "I"
+        or first.startswith(("I'", "I\u2019"))
+        or name in DISPLAY
+        or name in _NAMES
+        or re.search(r"[A-Z].*[A-Z]|\d", first)
+        or first[1:] != first[1:].lower()
+    ):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _count_pairs(tokens: list[str], pairs: set[tuple[str, str]]) -> Counter[str]:
