@@ -74,6 +74,19 @@ def spearman(x: list[float], y: list[float]) -> float:
     return statistics.correlation(_ranks(x), _ranks(y))
 
 
+def key_point_agreement(items: list[dict]) -> dict[str, float]:
+    """How the evaluator's "covered" compares with the grader's key_points_made, over every (answer, key point)."""
+    made = [m for i in items for m in i["key_points_made"]]
+    covered = [c for i in items for c in i["key_points_covered"]]
+    both = sum(m and c for m, c in zip(made, covered, strict=True))
+    return {
+        "key_points": len(made),
+        "accuracy": round(sum(m == c for m, c in zip(made, covered, strict=True)) / max(1, len(made)), 3),
+        "precision": round(both / max(1, sum(covered)), 3),
+        "recall": round(both / max(1, sum(made)), 3),
+    }
+
+
 def _split(question_ids: list[str]) -> tuple[set[str], set[str]]:
     ordered = sorted(set(question_ids))
     held_out = {q for i, q in enumerate(ordered) if i % 3 == 2}
@@ -102,6 +115,8 @@ def main() -> int:
                 "category": answer["category"],
                 "grade": answer["grade"],
                 "score": evaluation.overall,
+                "key_points_made": answer["key_points_made"],
+                "key_points_covered": [k.covered for k in evaluation.key_points],
                 "baseline": round(baseline(question.key_points, answer["text"]), 2),
             }
         )
@@ -125,6 +140,8 @@ def main() -> int:
         "baseline_pairwise_agreement": _ratio(pairwise(items, "baseline")),
         "spearman": round(spearman([i["grade"] for i in items], [i["score"] for i in items]), 3),
         "baseline_spearman": round(spearman([i["grade"] for i in items], [i["baseline"] for i in items]), 3),
+        "key_points": key_point_agreement(items),
+        "key_points_held_out": key_point_agreement(part["held_out"]),
         "category_means": {
             name: {
                 "grade": round(statistics.mean(i["grade"] for i in group), 2),
@@ -146,6 +163,11 @@ def main() -> int:
         f"baseline {result['baseline_pairwise_agreement']:.3f}"
     )
     print(f"spearman            evaluator {result['spearman']:.3f}  baseline {result['baseline_spearman']:.3f}")
+    kp, kp_held = result["key_points"], result["key_points_held_out"]
+    print(
+        f"key points covered  accuracy {kp['accuracy']:.3f} (held out {kp_held['accuracy']:.3f}), "
+        f"precision {kp['precision']:.3f}, recall {kp['recall']:.3f} over {kp['key_points']} (answer, key point) pairs"
+    )
     print(f"{'category':20} {'n':>3} {'grade':>6} {'score':>6} {'baseline':>8}")
     for name, means in result["category_means"].items():
         print(f"{name:20} {means['n']:>3} {means['grade']:>6.2f} {means['score']:>6.2f} {means['baseline']:>8.2f}")

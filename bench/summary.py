@@ -274,6 +274,15 @@ def evaluator_rows(e: dict[str, Any]) -> list[Row]:
             "-",
             e["spearman"] > e["baseline_spearman"],
         ),
+        Row(
+            group,
+            f"key points judged made, {e['key_points']['key_points']} (answer, key point) pairs",
+            f"accuracy {e['key_points']['accuracy']:.3f}, precision {e['key_points']['precision']:.3f}, "
+            f"recall {e['key_points']['recall']:.3f}",
+            "-",
+            "-",
+            None,
+        ),
     ]
 
 

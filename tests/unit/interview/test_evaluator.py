@@ -52,6 +52,32 @@ def test_key_points_are_matched_by_meaning_with_the_covering_sentence():
     assert second.evidence.startswith("On the backend")
 
 
+def test_a_sentence_on_the_question_s_topic_makes_only_the_points_it_states():
+    # Every sentence about processes and threads is near every key point about them (MiniLM 0.48-0.65): a point is
+    # made only by a sentence nearer to it than to the question.
+    question = IDEMPOTENCY.model_copy(
+        update={
+            "text": "What is the difference between a process and a thread?",
+            "key_points": [
+                "A process has its own address space while threads of one process share memory",
+                "A crashing thread can take down its whole process",
+                "A pool of worker threads bounds how many requests a server handles at once",
+            ],
+        }
+    )
+    answer = "A process has its own memory space, while the threads of a process share that memory."
+    made = [k.covered for k in evaluate(question, answer, role="any", level="mid").key_points]
+    assert made == [True, False, False]
+
+
+def test_abstract_key_points_without_examples_still_credit_a_concrete_story():
+    # The story's sentences are nearer the question ("a time you realised you were going to miss a deadline") than
+    # the abstract key points: for those the question is not the bar.
+    assert not DEADLINE.key_point_examples
+    evaluation = evaluate(DEADLINE, STORY_I, role="any", level="mid")
+    assert evaluation.signals["key_point_coverage"] >= 0.4 and evaluation.overall >= 7.5
+
+
 def test_we_answer_shows_lower_ownership_than_the_same_story_told_with_i():
     mine = evaluate(DEADLINE, STORY_I, role="software_engineer", level="mid")
     team = evaluate(DEADLINE, STORY_WE, role="software_engineer", level="mid")

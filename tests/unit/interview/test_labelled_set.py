@@ -12,7 +12,7 @@ from practice_shared.models.interview import Question
 ROOT = Path(__file__).resolve().parents[3]
 LABELLED_PATH = ROOT / "bench" / "data" / "labelled_answers.yaml"
 BANK_DIR = ROOT / "functions" / "interview" / "interview" / "data" / "questions"
-FIELDS = {"id", "question_id", "category", "grade", "text", "notes"}
+FIELDS = {"id", "question_id", "category", "grade", "key_points_made", "text", "notes"}
 GRADE_RANGES = {
     "strong": (8, 10),
     "short_precise": (6, 8),
@@ -58,6 +58,13 @@ def test_every_answer_has_exactly_the_expected_fields() -> None:
         assert set(answer) == FIELDS, f"{answer.get('id')}: fields {sorted(answer)}"
         assert isinstance(answer["grade"], int), f"{answer['id']}: grade must be an integer"
         assert answer["notes"].strip() and "\n" not in answer["notes"].strip(), f"{answer['id']}: notes is one line"
+
+
+def test_every_answer_says_which_key_points_it_makes() -> None:
+    for answer in ANSWERS:
+        made = answer["key_points_made"]
+        assert len(made) == len(BANK[answer["question_id"]].key_points), answer["id"]
+        assert all(isinstance(m, bool) for m in made), answer["id"]
 
 
 def test_answer_ids_are_unique() -> None:

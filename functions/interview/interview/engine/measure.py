@@ -2,8 +2,8 @@
 
 Meaning comes from sentence embeddings (see :mod:`semantic`): every key point (or, when closer, one of the
 example sentences the bank gives for an abstract key point) is compared with every sentence (and clause of a
-long sentence) of the answer; a key point is covered when the best similarity
-reaches ``COVERED_AT`` and earns partial credit along ``SOFT_RAMP``. Relevance is how
+long sentence) of the answer that makes it (nearer the point than the question, see :func:`_beyond_question`);
+a key point is covered when the best similarity reaches ``COVERED_AT`` and earns partial credit along ``SOFT_RAMP``. Relevance is how
 close the answer's most on-topic sentences are to the question and its key points; below ``OFF_TOPIC_BELOW``
 (by question type)
 and no key point comes near (``OFF_TOPIC_MAX_POINT``), the answer is treated as off-topic. Elaboration is
@@ -26,6 +26,7 @@ from practice_shared.models.interview import KeyPointMatch, Question
 from practice_shared.models.voice import DeliveryMetrics
 
 COVERED_AT = 0.45
+BEYOND_QUESTION = 0.1
 # Partial credit ramps by question type: behavioural key points are abstract ("recognised the risk early")
 # and the stories that cover them are concrete, so their similarities run lower than technical ones.
 SOFT_RAMP = {"technical": (0.3, 0.6), "general": (0.25, 0.55), "behavioral": (0.2, 0.5)}
@@ -187,15 +188,30 @@ def _key_point_similarity(question: Question, units: list[str]) -> np.ndarray:
     return sims
 
 
+def _beyond_question(question: Question, sims: np.ndarray, to_question: np.ndarray) -> np.ndarray:
+    """``sims`` where a unit makes the key point, 0 where it does not: a unit makes a concrete key point only when it
+    is nearer the point than the question itself by ``BEYOND_QUESTION``, since a sentence that restates the question's
+    topic ("a process has its own memory") is near every point of it ("a crashing thread kills its process").
+
+    Concrete key points are a technical question's and those with example sentences; an abstract one ("told the
+    people depending on them") is farther from any story than the question is, and keeps its similarity.
+    """
+    examples = question.key_point_examples or [[] for _ in question.key_points]
+    concrete = np.array([question.type == "technical" or bool(group) for group in examples])[:, None]
+    return np.where(~concrete | (sims >= to_question + BEYOND_QUESTION), sims, 0.0)
+
+
 def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = None) -> Measures:
     """Measure ``answer`` against ``question``: coverage, relevance, specificity, structure and delivery."""
     stats = tx.analyse(answer)
     units, parents = _units(stats.sentences)
     sims = _key_point_similarity(question, units)
+    to_question = similarity([question.text], units)[0] if units else np.zeros(0, dtype=np.float32)
+    makes = _beyond_question(question, sims, to_question)
     key_points = []
     for k, point in enumerate(question.key_points):
-        best = int(np.argmax(sims[k])) if units else -1
-        score = float(sims[k, best]) if units else 0.0
+        best = int(np.argmax(makes[k])) if units else -1
+        score = float(makes[k, best]) if units else 0.0
         key_points.append(
             KeyPointMatch(
                 key_point=point,
@@ -210,7 +226,7 @@ def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = 
 
     unit_relevance = np.zeros(len(units), dtype=np.float32)
     if units:
-        unit_relevance = np.maximum(similarity([question.text], units)[0], sims.max(axis=0))
+        unit_relevance = np.maximum(to_question, sims.max(axis=0))
     top = np.sort(unit_relevance)[::-1][:3]
     relevance = float(top.mean()) if len(top) else 0.0
     directness = float(unit_relevance[:2].max()) if units else 0.0
