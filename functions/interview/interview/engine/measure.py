@@ -3,13 +3,12 @@
 Meaning comes from sentence embeddings (see :mod:`semantic`): every key point (or, when closer, one of the
 example sentences the bank gives for an abstract key point) is compared with every sentence (and clause of a
 long sentence) of the answer that makes it (nearer the point than the question, see :func:`_beyond_question`);
-a key point is covered when the best similarity reaches ``COVERED_AT`` and earns partial credit along ``SOFT_RAMP``. Relevance is how
-close the answer's most on-topic sentences are to the question and its key points; below ``OFF_TOPIC_BELOW``
-(by question type)
-and no key point comes near (``OFF_TOPIC_MAX_POINT``), the answer is treated as off-topic. Elaboration is
-the number of distinct content words in on-topic sentences (relevance >= ``ON_TOPIC_AT`` for the question
-type), saturating at
-``ELABORATED_WORDS``. Form comes from word tokens (see :mod:`text`).
+a key point is covered when the best similarity reaches ``COVERED_AT`` and earns partial credit along
+``SOFT_RAMP``. Relevance is how close the answer's most on-topic sentences are to the question and its key
+points; below ``OFF_TOPIC_BELOW`` (by question type) and no key point comes near (``OFF_TOPIC_MAX_POINT``), the
+answer is treated as off-topic. Elaboration is the number of distinct content words in on-topic sentences
+(relevance >= ``ON_TOPIC_AT`` for the question type), saturating at ``ELABORATED_WORDS``. Form comes from word
+tokens (see :mod:`text`).
 """
 
 import re
