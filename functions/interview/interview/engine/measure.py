@@ -205,7 +205,7 @@ def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = 
     stats = tx.analyse(answer)
     units, parents = _units(stats.sentences)
     sims = _key_point_similarity(question, units)
-    to_question = similarity([question.text], units)[0] if units else np.zeros(0, dtype=np.float32)
+    to_question = similarity([question.text], units)[0]
     makes = _beyond_question(question, sims, to_question)
     key_points = []
     for k, point in enumerate(question.key_points):

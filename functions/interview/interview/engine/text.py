@@ -419,17 +419,13 @@ def lower_first(text: str) -> str:
     ("Kubernetes", "Google's", "SQL", "useEffect", "F1", "I")."""
     first = text.split(maxsplit=1)[0] if text.strip() else ""
     name = re.sub(r"['\u2019]s$", "", first.lower()).strip(",.:;")
-    if (
-        not first
-        or first == "I"
-        or first.startswith(("I'", "I\u2019"))
+    keep = (
+        re.fullmatch(r"I(?:['\u2019]\w+)?", first)  # "I", "I'd"
         or name in DISPLAY
         or name in _NAMES
-        or re.search(r"[A-Z].*[A-Z]|\d", first)
-        or first[1:] != first[1:].lower()
-    ):
-        return text
-    return text[:1].lower() + text[1:]
+        or any(c.isupper() or c.isdigit() for c in first[1:])  # "SQL", "useEffect", "F1"
+    )
+    return text if keep or not first else text[:1].lower() + text[1:]
 
 
 def _count_pairs(tokens: list[str], pairs: set[tuple[str, str]]) -> Counter[str]:
