@@ -24,6 +24,14 @@ def test_pronouns_hedges_and_buzzwords_are_counted():
     assert stats.buzzwords == {"leveraged": 1, "synergy": 1}
 
 
+def test_trade_offs_and_limits_are_counted_however_they_are_put():
+    assert tx.analyse("Lookup is O(1) on average and O(n) in the worst case.").nuance == 1
+    assert tx.analyse("The threshold trades one for the other.").nuance == 1
+    assert tx.analyse("Favour recall when misses are expensive.").nuance == 1
+    assert tx.analyse("It is constant time only if the hash spreads keys evenly.").nuance == 1
+    assert tx.analyse("A hash map stores key-value pairs and lookups are fast.").nuance == 0
+
+
 def test_sentences_split_on_punctuation_and_long_transcripts_are_chunked():
     assert tx.sentences("First point. Second point! Third? Yes.") == ["First point.", "Second point!", "Third?", "Yes."]
     chunks = tx.sentences(" ".join(["word"] * 100))

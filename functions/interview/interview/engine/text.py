@@ -134,8 +134,27 @@ NUANCE_1 = {
     "limitations",
     "versus",
     "vs",
+    "trades",
+    "expensive",
+    "overhead",
+    "penalty",
+    "otherwise",
+    "bottleneck",
+    "worst-case",
+    "guardrail",
+    "guardrails",
+    "biased",
 }
-NUANCE_2 = {("the", "catch"), ("edge", "case"), ("edge", "cases"), ("other", "hand")}
+NUANCE_2 = {
+    ("the", "catch"),
+    ("edge", "case"),
+    ("edge", "cases"),
+    ("other", "hand"),
+    ("trade", "off"),
+    ("worst", "case"),
+    ("only", "if"),
+    ("only", "when"),
+}
 
 NUMBER_WORDS = {
     "two",
