@@ -3,6 +3,7 @@
 import logging
 from types import SimpleNamespace
 
+import faster_whisper.transcribe
 import numpy as np
 import pytest
 import voice_samples as samples
@@ -125,6 +126,27 @@ def test_speech_cut_off_mid_sentence_is_decoded_once(tiny_model, monkeypatch, ca
     assert (windows, every_window) == (1, 2)
     assert text == every_window_text
     assert samples.wer(samples.CUT_OFF, text) <= 0.15, text
+
+
+def test_speech_is_detected_once_and_words_keep_the_recordings_times(tiny_model, monkeypatch) -> None:
+    # Two sentences four seconds apart: the decoder hears them joined, and the words keep their own times.
+    first, second = (audio.decode(samples.espeak(s, speed=150)) for s in samples.LONG_SENTENCES[:2])
+    clip = np.concatenate([first, np.zeros(4 * 16_000, dtype=np.float32), second])
+    detections: list[int] = []
+
+    def counted(samples_: np.ndarray, *args, **kwargs) -> list[dict]:
+        detections.append(len(samples_))
+        return get_speech_timestamps(samples_, *args, **kwargs)
+
+    get_speech_timestamps = stt.get_speech_timestamps
+    monkeypatch.setattr(stt, "get_speech_timestamps", counted)
+    monkeypatch.setattr(faster_whisper.transcribe, "get_speech_timestamps", counted)
+    result = stt.transcribe(clip, language="en", model="tiny.en")
+    assert detections == [len(clip)], "one voice activity detection per transcription"
+    gap_starts, gap_ends = len(first) / 16_000, (len(first) + 4 * 16_000) / 16_000
+    assert all(not (gap_starts + 0.5 < w.start < gap_ends - 0.5) for w in result.words), result.words
+    assert result.words[-1].end > gap_ends + 1
+    assert samples.wer(" ".join(samples.LONG_SENTENCES[:2]), result.text) <= 0.2, result.text
 
 
 def test_the_token_budget_follows_the_clip_up_to_one_window() -> None:
