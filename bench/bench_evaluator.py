@@ -39,18 +39,18 @@ def baseline(key_points: list[str], answer: str) -> float:
     return 7.0 * overlap + 3.0 * min(1.0, len(words(answer)) / 150.0)
 
 
-def pairwise(items: list[dict], key: str) -> tuple[int, int]:
-    """(agreeing pairs, pairs) over answers to the same question with grades at least 2 apart."""
+def pairwise(items: list[dict], key: str, grade: str = "grade") -> tuple[int, int]:
+    """(agreeing pairs, pairs) over answers to the same question with grades (``grade``) at least 2 apart."""
     by_question: dict[str, list[dict]] = defaultdict(list)
     for item in items:
         by_question[item["question_id"]].append(item)
     agree = total = 0
     for answers in by_question.values():
         for a, b in combinations(answers, 2):
-            if abs(a["grade"] - b["grade"]) < MIN_GRADE_GAP:
+            if abs(a[grade] - b[grade]) < MIN_GRADE_GAP:
                 continue
             total += 1
-            high, low = (a, b) if a["grade"] > b["grade"] else (b, a)
+            high, low = (a, b) if a[grade] > b[grade] else (b, a)
             agree += high[key] > low[key]
     return agree, total
 
@@ -74,10 +74,11 @@ def spearman(x: list[float], y: list[float]) -> float:
     return statistics.correlation(_ranks(x), _ranks(y))
 
 
-def key_point_agreement(items: list[dict]) -> dict[str, float]:
-    """How the evaluator's "covered" compares with the grader's key_points_made, over every (answer, key point)."""
+def key_point_agreement(items: list[dict], covered_key: str = "key_points_covered") -> dict[str, float]:
+    """How the evaluator's "covered" (or the second grader's judgements) compares with the grader's key_points_made,
+    over every (answer, key point)."""
     made = [m for i in items for m in i["key_points_made"]]
-    covered = [c for i in items for c in i["key_points_covered"]]
+    covered = [c for i in items for c in i[covered_key]]
     both = sum(m and c for m, c in zip(made, covered, strict=True))
     return {
         "key_points": len(made),
@@ -116,6 +117,8 @@ def main() -> int:
                 "grade": answer["grade"],
                 "score": evaluation.overall,
                 "key_points_made": answer["key_points_made"],
+                "second_grade": answer["second_grade"],
+                "second_key_points_made": answer["second_key_points_made"],
                 "key_points_covered": [k.covered for k in evaluation.key_points],
                 "baseline": round(baseline(question.key_points, answer["text"]), 2),
             }
@@ -142,6 +145,13 @@ def main() -> int:
         "baseline_spearman": round(spearman([i["grade"] for i in items], [i["baseline"] for i in items]), 3),
         "key_points": key_point_agreement(items),
         "key_points_held_out": key_point_agreement(part["held_out"]),
+        "second_grader": {
+            "pairwise_agreement": _ratio(pairwise(items, "second_grade")),
+            "spearman": round(spearman([i["grade"] for i in items], [i["second_grade"] for i in items]), 3),
+            "key_points": key_point_agreement(items, "second_key_points_made"),
+            "evaluator_pairwise_agreement": _ratio(pairwise(items, "score", grade="second_grade")),
+            "evaluator_spearman": round(spearman([i["second_grade"] for i in items], [i["score"] for i in items]), 3),
+        },
         "category_means": {
             name: {
                 "grade": round(statistics.mean(i["grade"] for i in group), 2),
@@ -167,6 +177,12 @@ def main() -> int:
     print(
         f"key points covered  accuracy {kp['accuracy']:.3f} (held out {kp_held['accuracy']:.3f}), "
         f"precision {kp['precision']:.3f}, recall {kp['recall']:.3f} over {kp['key_points']} (answer, key point) pairs"
+    )
+    second = result["second_grader"]
+    print(
+        f"a second grader     pairwise {second['pairwise_agreement']:.3f}, spearman {second['spearman']:.3f}, "
+        f"key points {second['key_points']['accuracy']:.3f}; the evaluator against the second grades: pairwise "
+        f"{second['evaluator_pairwise_agreement']:.3f}, spearman {second['evaluator_spearman']:.3f}"
     )
     print(f"{'category':20} {'n':>3} {'grade':>6} {'score':>6} {'baseline':>8}")
     for name, means in result["category_means"].items():

@@ -283,6 +283,15 @@ def evaluator_rows(e: dict[str, Any]) -> list[Row]:
             "-",
             None,
         ),
+        Row(
+            group,
+            "a second grader, blind, against the grades (what agreement can be)",
+            f"pairwise {e['second_grader']['pairwise_agreement']:.3f}, Spearman {e['second_grader']['spearman']:.3f}, "
+            f"key points {e['second_grader']['key_points']['accuracy']:.3f}",
+            "-",
+            "-",
+            None,
+        ),
     ]
 
 

@@ -12,7 +12,17 @@ from practice_shared.models.interview import Question
 ROOT = Path(__file__).resolve().parents[3]
 LABELLED_PATH = ROOT / "bench" / "data" / "labelled_answers.yaml"
 BANK_DIR = ROOT / "functions" / "interview" / "interview" / "data" / "questions"
-FIELDS = {"id", "question_id", "category", "grade", "key_points_made", "text", "notes"}
+FIELDS = {
+    "id",
+    "question_id",
+    "category",
+    "grade",
+    "key_points_made",
+    "second_grade",
+    "second_key_points_made",
+    "text",
+    "notes",
+}
 GRADE_RANGES = {
     "strong": (8, 10),
     "short_precise": (6, 8),
@@ -56,15 +66,16 @@ for _answer in ANSWERS:
 def test_every_answer_has_exactly_the_expected_fields() -> None:
     for answer in ANSWERS:
         assert set(answer) == FIELDS, f"{answer.get('id')}: fields {sorted(answer)}"
-        assert isinstance(answer["grade"], int), f"{answer['id']}: grade must be an integer"
+        for grade in (answer["grade"], answer["second_grade"]):
+            assert isinstance(grade, int) and 1 <= grade <= 10, f"{answer['id']}: grades are integers from 1 to 10"
         assert answer["notes"].strip() and "\n" not in answer["notes"].strip(), f"{answer['id']}: notes is one line"
 
 
 def test_every_answer_says_which_key_points_it_makes() -> None:
     for answer in ANSWERS:
-        made = answer["key_points_made"]
-        assert len(made) == len(BANK[answer["question_id"]].key_points), answer["id"]
-        assert all(isinstance(m, bool) for m in made), answer["id"]
+        for made in (answer["key_points_made"], answer["second_key_points_made"]):
+            assert len(made) == len(BANK[answer["question_id"]].key_points), answer["id"]
+            assert all(isinstance(m, bool) for m in made), answer["id"]
 
 
 def test_answer_ids_are_unique() -> None:
