@@ -137,9 +137,10 @@ def transcribe(
     text, words = "", []
     detected, probability = forced or UNDETERMINED, 1.0 if forced else 0.0
     if speech:
+        voiced = np.concatenate(collect_chunks(samples, speech)[0])  # the speech found, joined
         if forced is None:
-            detected, probability = _detect_language(whisper, samples, speech)
-        text, words = _decode(whisper, samples, speech, detected, keep_fillers)
+            detected, probability = _detect_language(whisper, voiced)
+        text, words = _decode(whisper, voiced, speech, duration, detected, keep_fillers)
     result = Transcription(
         text=text,
         no_speech=not words,
@@ -156,9 +157,8 @@ def transcribe(
     return result
 
 
-def _detect_language(whisper: WhisperModel, samples: np.ndarray, speech: list[dict]) -> tuple[str, float]:
+def _detect_language(whisper: WhisperModel, voiced: np.ndarray) -> tuple[str, float]:
     with tracer.provider.in_subsegment("## detect_language"):
-        voiced = np.concatenate([samples[chunk["start"] : chunk["end"]] for chunk in speech])
         language, probability, _ = whisper.detect_language(voiced[: LANGUAGE_DETECTION_SECONDS * SAMPLE_RATE])
     return language, float(probability)
 
@@ -181,15 +181,19 @@ def until_speech_end(segments: Iterable[Segment], speech_end: float) -> Iterator
 
 
 def _decode(
-    whisper: WhisperModel, samples: np.ndarray, speech: list[dict], language: str, keep_fillers: bool
+    whisper: WhisperModel,
+    voiced: np.ndarray,
+    speech: list[dict],
+    duration: float,
+    language: str,
+    keep_fillers: bool,
 ) -> tuple[str, list]:
-    """Decode the ``speech`` chunks of ``samples`` (found by :func:`transcribe`'s voice activity detection) joined
-    together, with times on the recording's own timeline: what ``vad_filter=True`` does, without detecting the
-    speech a second time (~1 ms per second of audio)."""
+    """Decode ``voiced``, the ``speech`` chunks of a recording of ``duration`` seconds joined together (found by
+    :func:`transcribe`'s voice activity detection), with times on the recording's own timeline: what
+    ``vad_filter=True`` does, without detecting the speech a second time (~1 ms per second of audio)."""
     with tracer.provider.in_subsegment("## decode"):
-        chunks, _ = collect_chunks(samples, speech)
         segments, _ = whisper.transcribe(
-            np.concatenate(chunks),
+            voiced,
             language=language,
             beam_size=BEAM_SIZE,
             vad_filter=False,
@@ -197,7 +201,7 @@ def _decode(
             no_speech_threshold=NO_SPEECH_THRESHOLD,
             word_timestamps=True,
             initial_prompt=FILLER_PROMPT if keep_fillers and language == "en" else None,
-            max_new_tokens=token_budget(len(samples) / SAMPLE_RATE),
+            max_new_tokens=token_budget(duration),
         )
         timed = restore_speech_timestamps(segments, speech, SAMPLE_RATE)
         segments = list(until_speech_end(timed, speech[-1]["end"] / SAMPLE_RATE))

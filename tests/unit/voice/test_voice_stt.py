@@ -133,12 +133,12 @@ def test_speech_is_detected_once_and_words_keep_the_recordings_times(tiny_model,
     first, second = (audio.decode(samples.espeak(s, speed=150)) for s in samples.LONG_SENTENCES[:2])
     clip = np.concatenate([first, np.zeros(4 * 16_000, dtype=np.float32), second])
     detections: list[int] = []
+    detect = stt.get_speech_timestamps
 
     def counted(samples_: np.ndarray, *args, **kwargs) -> list[dict]:
         detections.append(len(samples_))
-        return get_speech_timestamps(samples_, *args, **kwargs)
+        return detect(samples_, *args, **kwargs)
 
-    get_speech_timestamps = stt.get_speech_timestamps
     monkeypatch.setattr(stt, "get_speech_timestamps", counted)
     monkeypatch.setattr(faster_whisper.transcribe, "get_speech_timestamps", counted)
     result = stt.transcribe(clip, language="en", model="tiny.en")
