@@ -45,9 +45,9 @@ def test_a_given_language_skips_detection(base_model, answer: np.ndarray) -> Non
 def test_base_detects_other_languages(base_model, text: str, voice: str, code: str) -> None:
     result = stt.transcribe(audio.decode(samples.espeak(text, voice=voice, speed=150)))
     assert result.language == code and result.language_probability > 0.5
-    # espeak-ng's German and Spanish are hard to understand; the words must still be in that language.
+    # espeak-ng's German and Spanish are hard to understand; most of the words must still be heard in that language.
     said, heard = set(samples.normalize(text).split()), set(samples.normalize(result.text).split())
-    assert len(said & heard) >= 4, result.text
+    assert len(said & heard) >= len(said) / 2, result.text
 
 
 @pytest.mark.parametrize("fmt", ["webm", "ogg", "mp3", "m4a", "flac"])
