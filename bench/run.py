@@ -91,6 +91,26 @@ def print_table(rows: list[summary.Row]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
 
 
+def cpu_model() -> str:
+    """The processor's name from /proc/cpuinfo ("unknown" elsewhere)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return "unknown"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown")
+
+
+def reference_ms() -> float:
+    """One core's speed now: the best of five runs of a fixed pure-Python loop, in ms. Machines of the same name
+    differ, and a shared one drifts: figures from two runs compare only as far as this one does."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs of every benchmark (less precise)")
@@ -120,11 +140,15 @@ def main() -> int:
 
     results = {b.name: load(b.name) for b in BENCHMARKS}
     rows = summary.rows(results)
-    print(f"\nBenchmarks on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+    machine = {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "reference_ms": reference_ms()}
+    print(
+        f"\nBenchmarks on {machine['cpus']} CPUs ({machine['cpu_model']}; reference loop "
+        f"{machine['reference_ms']} ms), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
+    )
     print_table(rows)
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "cpus": os.cpu_count(),
+        "machine": machine,
         "quick": args.quick,
         "seconds": timings,
         "total_seconds": round(time.perf_counter() - started, 1),
