@@ -12,10 +12,12 @@ pytestmark = pytest.mark.slow
 def test_the_continued_transcript_covers_the_whole_answer(base_model, long_wav: bytes) -> None:
     speech = audio.decode(long_wav)
     whole = stt.transcribe(speech, language="en")
-    # What a partial transcription would have committed: the words of the first 12 seconds.
-    head = stt.transcribe(speech[: 12 * audio.SAMPLE_RATE], language="en")
-    committed = [w for w in head.words if w.end <= 10.0]
-    start = committed[-1].end
+    # What a partial transcription of the first 12 seconds would have committed, as the gateway does: the words
+    # before the last pause (of 0.1 s at least) that starts by 10 s, continuing from the middle of that pause.
+    head = stt.transcribe(speech[: 12 * audio.SAMPLE_RATE], language="en").words
+    cut = max(i for i in range(1, len(head)) if head[i].start - head[i - 1].end >= 0.1 and head[i - 1].end <= 10.0)
+    committed = head[:cut]
+    start = (head[cut - 1].end + head[cut].start) / 2
 
     result = continuation.transcribe_after(audio.Decoded(speech), start, committed, language="en")
 
