@@ -94,8 +94,9 @@ def test_feedback_names_missed_key_points_and_quotes_the_answer():
     assert any("(you had this)" in line for line in fb.improved_answer_outline)
 
 
-def test_key_points_quoted_inside_a_sentence_start_in_lower_case():
-    # 124 of the bank's key points and corrections start with "A"; "You covered A process..." read as a typo.
+def test_key_points_continuing_a_sentence_start_in_lower_case_and_quoted_ones_as_written():
+    # 124 of the bank's key points and corrections start with "A"; "You covered A process..." read as a typo, and
+    # "You covered recognised the risk early" as bad grammar: a strength quotes the point as the bank words it.
     question = IDEMPOTENCY.model_copy(
         update={
             "text": "What is the difference between a process and a thread?",
@@ -111,7 +112,8 @@ def test_key_points_quoted_inside_a_sentence_start_in_lower_case():
     )
     evaluation = _eval(question, answer)
     fb = feedback(question, answer, evaluation)
-    assert any(s.startswith("You covered a process has its own address space") for s in fb.strengths), fb.strengths
+    made = "You made the point “A process has its own address space while threads of one process share memory”: “"
+    assert any(s.startswith(made) for s in fb.strengths), fb.strengths
     assert any("a database index speeds up reads" in i for i in fb.improvements), fb.improvements
     lowered = [r for c in evaluation.criteria for r in c.lowered_by if r.startswith("Did not cover")]
     assert lowered and all(r.startswith("Did not cover: a database index") for r in lowered)
@@ -147,7 +149,7 @@ def test_feedback_teaches_the_question_s_common_mistakes_with_their_corrections(
     )
     result = feedback(question, CONCISE, evaluate(question, CONCISE, role="backend_engineer", level="mid"))
     assert result.pitfalls == [
-        "Some candidates say “Using PUT instead of POST makes a payment endpoint safe to retry on its own.” "
+        "Some candidates say “Using PUT instead of POST makes a payment endpoint safe to retry on its own”. "
         "In fact, the HTTP method only states intent; the server must store an idempotency key."
     ]
     assert feedback(DEADLINE, STORY_I, evaluate(DEADLINE, STORY_I, role="any", level="mid")).pitfalls == []

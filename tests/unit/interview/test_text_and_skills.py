@@ -20,7 +20,7 @@ def test_pronouns_hedges_and_buzzwords_are_counted():
     stats = tx.analyse("I think we leveraged synergy. I fixed it myself, maybe. We shipped.")
     assert stats.first_singular == 3
     assert stats.first_plural == 2
-    assert stats.hedges == {"maybe": 1, "i think": 1}
+    assert stats.hedges == {"maybe": 1, "I think": 1}
     assert stats.buzzwords == {"leveraged": 1, "synergy": 1}
 
 

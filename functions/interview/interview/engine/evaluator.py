@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from interview.engine.measure import Measures, measure
-from interview.engine.text import lower_first
+from interview.engine.text import count, lower_first, quote
 from practice_shared.models.interview import CriterionScore, Evaluation, Question
 from practice_shared.models.voice import DeliveryMetrics
 
@@ -70,20 +70,17 @@ class _Score:
         )
 
 
-def _quote(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
-
-
 def _coverage_reasons(s: _Score, m: Measures, weight: float) -> None:
     total = len(m.key_points)
-    s.up(
-        weight * m.coverage,
-        f"Covered {len(m.covered)} of {total} expected points"
-        + (
-            f", e.g. {lower_first(m.covered[0].key_point)} ({_quote(m.covered[0].evidence or '')})" if m.covered else ""
-        ),
-    )
+    if m.covered:
+        first = m.covered[0]
+        s.up(
+            weight * m.coverage,
+            f"Covered {len(m.covered)} of {total} expected points, e.g. “{first.key_point}” "
+            f"({quote(first.evidence or '')})",
+        )
+    else:
+        s.up(weight * m.coverage, f"Comes near some of the {total} expected points without making one in full.")
     if m.missed:
         names = "; ".join(lower_first(k.key_point) for k in m.missed[:3])
         s.lowered_by.append(f"Did not cover: {names}" + (" and more" if len(m.missed) > 3 else "") + ".")
@@ -93,7 +90,7 @@ def _buzz(s: _Score, m: Measures, scale: float) -> None:
     penalty = scale * float(np.clip((m.buzz_density - 0.02) * 6.0, 0.0, 0.5))
     if penalty > 0:
         words = sorted(m.stats.buzzwords, key=lambda w: -m.stats.buzzwords[w])[:4]
-        labels = ["STAR labels"] if m.stats.star_labels >= 3 else []
+        labels = ["STAR labels"] if m.star_labels else []
         s.down(
             penalty,
             f"Jargon instead of content ({', '.join(words + labels)}): {100 * m.buzz_density:.0f}% of the words.",
@@ -129,7 +126,7 @@ def _delivery(s: _Score, m: Measures, *, pace: bool, pauses: bool, ratio: bool) 
 
 def _clarity(m: Measures) -> CriterionScore:
     s = _Score(0.3)
-    s.up(0.4 * m.coverage, "Makes the expected points explicitly.")
+    s.up(0.4 * m.coverage, "Makes the expected points explicitly." if m.covered else "Touches on the expected points.")
     if m.filler_rate > 1.0:
         top = ", ".join(f"“{w}” x{c}" for w, c in sorted(m.fillers.items(), key=lambda i: -i[1])[:3])
         source = "From the recording: " if m.delivery is not None and m.delivery.word_count else ""
@@ -148,9 +145,9 @@ def _clarity(m: Measures) -> CriterionScore:
         s.up(min(0.1, 0.04 * m.signposts), "Signposts the steps (first, then, because...).")
     s.up(0.1 * m.elaboration, "Develops its points.")
     if m.length_fit == "rambling":
-        s.down(0.2, f"Rambles: {m.stats.word_count} words for {len(m.covered)} of the expected points.")
+        s.down(0.2, f"Rambles: {count(m.stats.word_count, 'word')} for {len(m.covered)} of the expected points.")
     elif m.length_fit == "too short":
-        s.down(0.3 * (1 - m.length_score), f"Too short to be clear ({m.stats.word_count} words).")
+        s.down(0.3 * (1 - m.length_score), f"Too short to be clear ({count(m.stats.word_count, 'word')}).")
     _buzz(s, m, 0.6)
     _delivery(s, m, pace=True, pauses=True, ratio=False)
     return s.done("clarity", m)
@@ -160,23 +157,28 @@ def _communication(m: Measures) -> CriterionScore:
     s = _Score(0.0)
     direct = float(np.clip((m.directness - 0.2) / 0.35, 0.0, 1.0))
     if direct >= 0.5:
-        s.up(0.2 * direct, f"Gets to the point in the opening: {_quote(m.units[0])}.")
+        s.up(0.2 * direct, f"Gets to the point in the opening: {quote(m.opening)}.")
     else:
         s.up(0.2 * direct, "The opening relates to the question.")
         s.lowered_by.append("The opening does not answer the question directly.")
-    s.up(0.35 * m.coverage, "Gets across what the interviewer is listening for.")
+    s.up(
+        0.35 * m.coverage,
+        "Gets across what the interviewer is listening for."
+        if m.covered
+        else "Comes near what the interviewer is listening for.",
+    )
     if m.specificity >= 0.4:
         names = ", ".join(m.named_terms[:4])
         s.up(0.15 * m.specificity, "Concrete details" + (f" ({names})" if names else "") + ".")
     else:
-        s.up(0.15 * m.specificity, "Some concrete details.")
+        s.quality += 0.15 * m.specificity
         s.lowered_by.append("Few concrete details: no numbers, names of tools or outcomes.")
     s.up(0.15 * m.elaboration, "Develops the answer beyond a headline.")
-    if m.length_score >= 0.9:
-        s.up(0.15 * m.length_score, f"Length fits the question ({m.stats.word_count} words, {m.length_fit}).")
+    if m.length_fit in {"good", "concise"} or (m.length_fit == "long" and m.length_score >= 0.9):
+        s.up(0.15 * m.length_score, f"Length fits the question ({count(m.stats.word_count, 'word')}, {m.length_fit}).")
     else:
         s.quality += 0.15 * m.length_score
-        s.lowered_by.append(f"Length: {m.stats.word_count} words ({m.length_fit}).")
+        s.lowered_by.append(f"Length: {count(m.stats.word_count, 'word')} ({m.length_fit}).")
     hedges = sum(m.stats.hedges.values())
     rate = 100.0 * hedges / max(1, m.stats.word_count)
     if rate > 1.5:
@@ -206,7 +208,10 @@ def _role_relevance(m: Measures) -> CriterionScore:
         else:
             s.up(0.2 * own, "Mentions their own part.")
             s.lowered_by.append("Says “we” far more than “I”: the interviewer cannot tell what you did.")
-        s.up(0.15 * m.specificity, "A concrete example, not a general statement.")
+        if m.specificity >= 0.4:
+            s.up(0.15 * m.specificity, "Concrete details (numbers, names, outcomes), not only general statements.")
+        else:
+            s.quality += 0.15 * m.specificity
         s.up(0.15 * m.elaboration, "Tells the story in enough detail.")
     else:
         _coverage_reasons(s, m, 0.45)
@@ -225,9 +230,7 @@ def _technical_depth(m: Measures) -> CriterionScore:
     else:
         s.lowered_by.append("No trade-offs or limits discussed.")
     for flag in m.flags[:2]:
-        s.down(
-            0.25, f"{_quote(flag.sentence)} looks wrong (a common misconception): {lower_first(flag.conflicts_with)}"
-        )
+        s.down(0.25, f"{quote(flag.sentence)} looks wrong (a common misconception): {lower_first(flag.conflicts_with)}")
     if not m.flags:
         s.evidence.append("No known misconception found (an offline check cannot verify every claim).")
     hedges = sum(m.stats.hedges.values())
@@ -251,7 +254,7 @@ def _star_structure(m: Measures) -> CriterionScore:
         if part.part == "reflection":
             continue
         if part.found:
-            s.evidence.append(f"{part.part.capitalize()}: {_quote(part.evidence or '')}")
+            s.evidence.append(f"{part.part.capitalize()}: {quote(part.evidence or '')}")
         else:
             s.lowered_by.append(
                 f"No clear {part.part}"
@@ -266,7 +269,7 @@ def _star_structure(m: Measures) -> CriterionScore:
     if star.quality["action"] and star.i_actions == 0:
         s.lowered_by.append("The actions are the team's (“we did”), not yours.")
     if star.vague_result:
-        s.lowered_by.append(f"The result is vague: {_quote(star.vague_result)}.")
+        s.lowered_by.append(f"The result is vague: {quote(star.vague_result)}.")
     if star.quality["reflection"]:
         s.up(0.1, "Reflects on what they learned.")
     _buzz(s, m, 0.5)

@@ -17,11 +17,6 @@ _STAR_HINTS = {
 }
 
 
-def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return "“" + (text if len(text) <= limit else text[: limit - 1].rstrip() + "…") + "”"
-
-
 def _number(evaluation: Evaluation, name: str, default: float = 0.0) -> float:
     value = evaluation.signals.get(name, default)
     return float(value) if isinstance(value, int | float) else default
@@ -30,19 +25,21 @@ def _number(evaluation: Evaluation, name: str, default: float = 0.0) -> float:
 def _strengths(question: Question, evaluation: Evaluation, stats: tx.TextStats) -> list[str]:
     strengths: list[str] = []
     for match in [k for k in evaluation.key_points if k.covered][:2]:
-        strengths.append(f"You covered {tx.lower_first(match.key_point)}: {_quote(match.evidence or '')}.")
+        strengths.append(f"You made the point “{match.key_point}”: {tx.quote(match.evidence or '')}.")
     star = {p.part: p for p in evaluation.star}
     if question.type == "behavioral":
         result = star.get("result")
         if result is not None and result.found:
-            strengths.append(f"You ended with a concrete result: {_quote(result.evidence or '')}.")
+            strengths.append(f"You ended with a concrete result: {tx.quote(result.evidence or '')}.")
         if _number(evaluation, "ownership", 0) >= 0.6 and stats.first_singular >= 3:
             strengths.append(
-                f"You made your own part clear: “I” {stats.first_singular} times, “we” {stats.first_plural} times."
+                f"You made your own part clear: “I” {tx.times(stats.first_singular)}, “we” "
+                + (tx.times(stats.first_plural) if stats.first_plural else "not at all")
+                + "."
             )
         reflection = star.get("reflection")
         if reflection is not None and reflection.found:
-            strengths.append(f"You reflected on what you learned: {_quote(reflection.evidence or '')}.")
+            strengths.append(f"You reflected on what you learned: {tx.quote(reflection.evidence or '')}.")
     on_point = any(k.covered for k in evaluation.key_points) and not _number(evaluation, "off_topic")
     if on_point and _number(evaluation, "specificity") >= 0.5 and (stats.numbers or _number(evaluation, "named_terms")):
         strengths.append(
@@ -50,8 +47,12 @@ def _strengths(question: Question, evaluation: Evaluation, stats: tx.TextStats) 
             + (f", with {stats.numbers} figure{'s' if stats.numbers != 1 else ''}" if stats.numbers else "")
             + " and named concrete tools or facts rather than speaking in generalities."
         )
-    if evaluation.signals.get("length_fit") == "concise":
-        strengths.append(f"You were concise: {stats.word_count} words that still covered the expected points.")
+    covered = sum(k.covered for k in evaluation.key_points)
+    if evaluation.signals.get("length_fit") == "concise" and 2 * covered >= len(evaluation.key_points):
+        strengths.append(
+            f"You were concise: {tx.count(stats.word_count, 'word')} that made {covered} of the "
+            f"{len(evaluation.key_points)} expected points."
+        )
     if question.type == "technical" and _number(evaluation, "nuance_markers") >= 1:
         strengths.append("You discussed trade-offs or limits, which shows judgement.")
     wpm = _number(evaluation, "words_per_minute")
@@ -74,8 +75,9 @@ def _improvements(question: Question, evaluation: Evaluation, stats: tx.TextStat
     if question.type == "behavioral":
         if _number(evaluation, "ownership", 1) < WE_HEAVY_BELOW and stats.first_plural >= 3:
             items.append(
-                f"Say what you did yourself: you said “we” {stats.first_plural} times and “I” "
-                f"{stats.first_singular} times, so your own contribution is hard to see."
+                f"Say what you did yourself: you said “we” {tx.times(stats.first_plural)} and “I” "
+                + (tx.times(stats.first_singular) if stats.first_singular else "not at all")
+                + ", so your own contribution is hard to see."
             )
         for part in evaluation.star:
             if part.part in _STAR_HINTS and not part.found:
@@ -85,13 +87,15 @@ def _improvements(question: Question, evaluation: Evaluation, stats: tx.TextStat
         )
         if vague:
             items.append(f"{vague} Replace it with what changed and by how much.")
-    if _number(evaluation, "specificity", 1) < 0.3 and not _number(evaluation, "off_topic"):
+    # A precise answer that makes (nearly) every expected point needs no anecdote.
+    most_made = bool(evaluation.key_points) and 5 * len(missed) <= len(evaluation.key_points)
+    if _number(evaluation, "specificity", 1) < 0.3 and not _number(evaluation, "off_topic") and not most_made:
         example = "a real incident, system or number from your work"
         items.append(f"Make it concrete: your answer has no figures or named tools; add {example}.")
     if stats.buzzwords and _number(evaluation, "buzzword_density") > 0.03:
         words = ", ".join(f"“{w}”" for w in sorted(stats.buzzwords, key=lambda w: -stats.buzzwords[w])[:4])
         items.append(f"Drop jargon such as {words} and say plainly what you did or how it works.")
-    if stats.star_labels >= 3:
+    if question.type == "behavioral" and stats.star_labels >= 3:
         items.append(
             "Tell the story instead of naming its parts: the words “situation”, “task”, “action” and "
             "“result” do not make a STAR answer by themselves."
@@ -99,12 +103,12 @@ def _improvements(question: Question, evaluation: Evaluation, stats: tx.TextStat
     length_fit = evaluation.signals.get("length_fit")
     if length_fit == "too short":
         items.append(
-            f"Develop the answer: {stats.word_count} words is too little to show what you know; "
+            f"Develop the answer: {tx.count(stats.word_count, 'word')} is too little to show what you know; "
             "add one example and one detail."
         )
     elif length_fit == "rambling":
         items.append(
-            f"Tighten it: {stats.word_count} words for few of the expected points; lead with the answer "
+            f"Tighten it: {tx.count(stats.word_count, 'word')} for few of the expected points; lead with the answer "
             "and cut repetition."
         )
     fillers = _number(evaluation, "fillers_per_100_words")
@@ -137,7 +141,7 @@ def _outline(question: Question, evaluation: Evaluation) -> list[str]:
         for part, hint in _STAR_HINTS.items():
             found = star.get(part)
             if found is not None and found.found:
-                outline.append(f"{part.capitalize()}: keep {_quote(found.evidence or '', 60)}")
+                outline.append(f"{part.capitalize()}: keep {tx.quote(found.evidence or '', 60)}")
             else:
                 outline.append(hint)
         missed = [k for k in evaluation.key_points if not k.covered]
@@ -164,7 +168,7 @@ def _pitfalls(question: Question) -> list[str]:
     offline evaluator's sentence similarity (tried: it flagged strong answers), so these are lessons, not verdicts.
     """
     return [
-        f"Some candidates say {_quote(m.wrong, 200)} In fact, {tx.lower_first(m.right)}"
+        f"Some candidates say {tx.quote(m.wrong, 200)}. In fact, {tx.lower_first(m.right)}"
         for m in question.misconceptions
     ]
 

@@ -1,10 +1,11 @@
 """One targeted follow-up question after an answer, as an interviewer would ask it.
 
-In order of priority: an off-topic answer is brought back to the question; a behavioural answer told in
-"we" is asked what the candidate did; a behavioural answer without a result is asked for the measurable
-outcome; an answer that misses expected key points is asked about the first one it missed (the bank lists
-key points most important first); a vague answer is asked for specifics. A strong answer gets none, and
-neither does a question that has had ``max_follow_ups`` already.
+In order of priority: an off-topic answer is brought back to the question; a behavioural story that makes none
+of the question's points (``OTHER_STORY_BELOW``: a story about something else) is asked for one that does; a
+behavioural answer told in "we" is asked what the candidate did; a behavioural answer without a result is asked
+for the measurable outcome; an answer that misses expected key points is asked about the first one it missed
+(the bank lists key points most important first); a vague answer is asked for specifics. A strong answer gets
+none, and neither does a question that has had ``max_follow_ups`` already.
 """
 
 import re
@@ -15,6 +16,7 @@ from practice_shared.models.interview import Evaluation, FollowUp, Question
 STRONG_AT = 7.5
 WE_HEAVY_BELOW = 0.4
 VAGUE_BELOW = 0.3
+OTHER_STORY_BELOW = 0.2  # key-point coverage (partial credit included) of a story that answers another question
 
 _LEADING = {"first", "then", "also", "only", "clearly", "explicitly", "briefly", "always", "alternatively", "finally"}
 _ASK_VERBS = {
@@ -387,6 +389,12 @@ def follow_up(
     if evaluation.overall >= STRONG_AT:
         return None
     if question.type == "behavioral":
+        made = any(k.covered for k in evaluation.key_points)
+        if evaluation.key_points and not made and _signal(evaluation, "key_point_coverage", 1.0) < OTHER_STORY_BELOW:
+            return FollowUp(
+                text=f"I'd like a story that answers this more directly. {question.text}",
+                reason="The story makes none of the points this question looks for.",
+            )
         if _signal(evaluation, "ownership", 1.0) < WE_HEAVY_BELOW and _signal(evaluation, "we_count", 0) >= 3:
             return FollowUp(
                 text="You described what the team did; what did you do yourself, and what was the measurable outcome?",

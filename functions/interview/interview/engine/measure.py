@@ -95,6 +95,7 @@ class Measures:
     coverage: float
     relevance: float
     directness: float
+    opening: str
     elaboration: float
     off_topic: bool
     named_terms: list[str]
@@ -104,6 +105,7 @@ class Measures:
     flags: list[Flag]
     length_fit: str
     length_score: float
+    star_labels: int
     buzz_density: float
     filler_rate: float
     fillers: dict[str, int]
@@ -228,7 +230,8 @@ def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = 
         unit_relevance = np.maximum(to_question, sims.max(axis=0))
     top = np.sort(unit_relevance)[::-1][:3]
     relevance = float(top.mean()) if len(top) else 0.0
-    directness = float(unit_relevance[:2].max()) if units else 0.0
+    opening = int(np.argmax(unit_relevance[:2])) if units else 0
+    directness = float(unit_relevance[opening]) if units else 0.0
     on_topic = " ".join(u for u, r in zip(units, unit_relevance, strict=True) if r >= ON_TOPIC_AT[question.type])
     elaboration = min(1.0, len(set(tx.content_words(tx.words(on_topic)))) / ELABORATED_WORDS)
     best_point = max((k.similarity for k in key_points), default=0.0)
@@ -251,6 +254,8 @@ def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = 
         elaboration = max(elaboration, coverage)
     elif length_fit == "too short" and question.type == "general":
         coverage *= length_score  # points made in a sentence or two are made in passing
+    # "Situation", "task", "action" and "result" are labels only in a story; elsewhere they are ordinary words.
+    star_labels = stats.star_labels if question.type == "behavioral" else 0
     fillers = dict(stats.fillers)
     filler_rate = 100.0 * sum(fillers.values()) / n if n else 0.0
     if delivery is not None and delivery.word_count:
@@ -264,6 +269,7 @@ def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = 
         coverage=coverage,
         relevance=relevance,
         directness=directness,
+        opening=units[opening] if units else "",
         elaboration=elaboration,
         off_topic=bool(n) and relevance < OFF_TOPIC_BELOW[question.type] and best_point < OFF_TOPIC_MAX_POINT,
         named_terms=named,
@@ -273,7 +279,8 @@ def measure(question: Question, answer: str, delivery: DeliveryMetrics | None = 
         flags=flags,
         length_fit=length_fit,
         length_score=length_score,
-        buzz_density=(sum(stats.buzzwords.values()) + stats.star_labels) / n if n else 0.0,
+        star_labels=star_labels,
+        buzz_density=(sum(stats.buzzwords.values()) + star_labels) / n if n else 0.0,
         filler_rate=filler_rate,
         fillers=fillers,
         signposts=sum(1 for t in stats.words if t in _SIGNPOSTS),

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from interview.engine.evaluator import WEIGHTS, evaluate, weighted_overall
 from interview.engine.feedback import feedback
+from interview.engine.followup import as_you_clause
 from interview.engine.skills import display, join_words
-from interview.engine.text import lower_first
 from practice_shared.models.common import ROLE_TITLES
 from practice_shared.models.interview import Evaluation, Feedback, PracticeItem, Question, QuestionResult, Report
 from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionRecord
@@ -217,7 +217,9 @@ def _practice_plan(scored: list[_Scored], criteria: dict[str, float], level: str
                 exercise = f"Topics: {join_words([display(t) for t in topics[:4]])}. " + exercise
         plan.append(
             PracticeItem(
-                focus=name.capitalize(), why=f"Your average for {name} was {score} out of 10.", exercise=exercise
+                focus=name[:1].upper() + name[1:],
+                why=f"Your average for {name} was {score} out of 10.",
+                exercise=exercise,
             )
         )
     weak_stories = [i for i in answered if i.planned.question.type == "behavioral" and (i.overall or 0) < WEAK_BELOW]
@@ -229,7 +231,7 @@ def _practice_plan(scored: list[_Scored], criteria: dict[str, float], level: str
                 focus=f"A story about {competency}",
                 why=f"Question {item.planned.index + 1} scored {item.overall} out of 10.",
                 exercise="Prepare one story for this competency and tell it in STAR order"
-                + (f", making sure it shows that you {lower_first(missed[0])}." if missed else "."),
+                + (f", making sure it shows that you {as_you_clause(missed[0])}." if missed else "."),
             )
         )
     if not plan and answered:
@@ -278,7 +280,7 @@ def _summary_text(
         focus = re.sub(r"\s*\([^)]*\)", "", improvements[0]).rstrip(".")
         parts.append(f"Next time, focus on this: {focus[0].lower()}{focus[1:]}.")
     text = " ".join(parts)
-    for symbol, word in (("“", ""), ("”", ""), ("(", ""), (")", ""), ("%", " percent"), ("/", " ")):
+    for symbol, word in (("“", ""), ("”", ""), ("(", ""), (")", ""), ("%", " percent"), (" / ", " and "), ("/", " ")):
         text = text.replace(symbol, word)
     return text
 

@@ -6,8 +6,9 @@ A part is recognised by what a sentence does, not by the label words "situation"
 * Situation: a narrative, past-tense sentence early in the answer that sets a time, place or problem;
 * Task: the candidate's goal or responsibility ("I owned", "it was on me to", "my goal was");
 * Action: a sentence where the candidate ("I", not "we") does something (a past-tense verb after "I");
-* Result: an outcome (an outcome verb such as reduced, shipped, won) made concrete by a number or a named
-  consequence, in the second half of the answer; an outcome without either counts as vague.
+* Result: an outcome (an outcome verb such as reduced, shipped, won) with a number, or a change told with its
+  figures ("went from two days to half a day"), in the second half of the answer; an outcome without a number
+  counts less, a mere "in the end" as vague.
 
 Each part keeps the sentence that showed it; a sentence counts only if it has content words beyond labels,
 fillers and buzzwords. Reflection ("I learned", "next time") is reported as a fifth part.
@@ -97,16 +98,23 @@ _TASK = re.compile(
     r"\b((my|the) (goal|job|role|responsibility|mandate|objective|brief|mission|aim) (was|were|became)|"
     r"i (was|had been|got) (asked|tasked|responsible|in charge|assigned|given|expected)|"
     r"i (had|needed|wanted|decided|volunteered|offered) to|it was (on|up to) me|i owned|"
-    r"i was the (owner|lead|one)|i took (on|over|ownership))\b",
+    r"i was the (owner|lead|one)|i took (on|over|ownership)|it was my (job|responsibility|task|call) to|"
+    r"i(?:'d| had)? (committed|promised|agreed) to|i(?:'d| had) been (asked|tasked|given))\b",
     re.IGNORECASE,
 )
 _REFLECTION = re.compile(
     r"\b(i (learned|learnt|realised|realized|took away)|lesson|next time|in hindsight|looking back|"
-    r"i would (now|do|have)|since then|now i (always|make|try)|i now|taught me|would do differently)\b",
+    r"i would (now|do|have)|since then|now i (always|make|try)|i now|taught me|would do differently|"
+    r"changed (how|the way) i|ever since|from then on)\b",
     re.IGNORECASE,
 )
 _VAGUE_RESULT = re.compile(
     r"\b(as a result|in the end|ended up|eventually|outcome|afterwards|finally|result)\b", re.IGNORECASE
+)
+# A change told with its figures ("went from two days to half a day", "went up by 12 percent"), or a launch.
+_CHANGE = re.compile(
+    r"\b(from \S+(?: \S+){0,4} to|went (up|down|live|out)|(up|down) (by|to)|by (about |around |roughly )?\S*\d)",
+    re.IGNORECASE,
 )
 MIN_CONTENT_WORDS = 3
 FOUND_AT = 0.4  # a vague result (0.3) is reported as missing
@@ -177,7 +185,7 @@ def analyse_star(sentences: list[str]) -> StarAnalysis:
             we_actions += 1
             keep("action", 0.4, sentence)
         outcome = any(t in tx.OUTCOME_VERBS for t in tokens)
-        if late and outcome and _concrete(tokens):
+        if late and (outcome or _CHANGE.search(sentence)) and _concrete(tokens):
             keep("result", 1.0, sentence)
         elif late and outcome:
             keep("result", 0.7, sentence)

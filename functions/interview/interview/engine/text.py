@@ -447,11 +447,32 @@ def lower_first(text: str) -> str:
     return text if keep or not first else text[:1].lower() + text[1:]
 
 
+def quote(text: str, limit: int = 80) -> str:
+    """``text`` in curly quotes on one line, cut after a word within ``limit`` characters, without the full stop
+    that ends it (so a sentence can go on after the quotation: "Opens with “Sure”.", not "“Sure.”.")."""
+    text = " ".join(text.split()).rstrip(".,;: ")
+    if len(text) > limit:
+        cut = text[: limit - 1]
+        space = cut.rfind(" ")
+        text = (cut[:space] if space > limit // 2 else cut).rstrip(".,;: ") + "…"  # at a word's end when one is near
+    return "“" + text + "”"
+
+
+def count(number: int, noun: str) -> str:
+    """``number`` with ``noun``, plural unless one: "1 word", "40 words"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def times(count: int) -> str:
+    """How often, in words: "once", "twice", "3 times"."""
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
 def _count_pairs(tokens: list[str], pairs: set[tuple[str, str]]) -> Counter[str]:
     found: Counter[str] = Counter()
     for a, b in pairwise(tokens):
         if (a, b) in pairs:
-            found[f"{a} {b}"] += 1
+            found[" ".join("I" if w == "i" else w for w in (a, b))] += 1  # shown to the candidate: "I think"
     return found
 
 
