@@ -7,7 +7,7 @@ whose transcription fails can be retried from the same audio.
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway import downstream, idempotency
 from practice_shared import errors
@@ -21,7 +21,7 @@ from practice_shared.models.api import (
     SessionView,
     SubmitAnswerPayload,
 )
-from practice_shared.models.interview import Report
+from practice_shared.models.interview import FollowUpResult, QuestionResult, Report
 from practice_shared.models.voice import Synthesis, SynthesizeRequest, TranscribeRequest, Transcription
 from practice_shared.observability import MetricUnit, logger, metrics
 from practice_shared.store import audio as audio_store
@@ -62,10 +62,21 @@ def next_question(user_id: str, session_id: str) -> NextQuestion:
     return result.model_copy(update={"question": with_audio(result.question)})
 
 
+_Recorded = TypeVar("_Recorded", QuestionResult, FollowUpResult)
+
+
+def _linked(result: _Recorded) -> _Recorded:
+    return (
+        result.model_copy(update={"audio_url": audio_store.presigned_get(result.audio_key)})
+        if result.audio_key
+        else result
+    )
+
+
 def with_recordings(report: Report) -> Report:
-    """The report with a time-limited link to each recorded answer, so the candidate can listen to it."""
+    """The report with a time-limited link to each recorded answer (follow-ups' too), so the candidate can listen."""
     questions = [
-        q.model_copy(update={"audio_url": audio_store.presigned_get(q.audio_key)}) if q.audio_key else q
+        _linked(q).model_copy(update={"follow_up_answers": [_linked(f) for f in q.follow_up_answers]})
         for q in report.questions
     ]
     return report.model_copy(update={"questions": questions})

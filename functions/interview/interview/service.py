@@ -210,7 +210,7 @@ def _record(
     def save(session: SessionRecord, expires_at: int) -> SessionRecord:
         return store.save_with_answer(session, answer, expires_at, claim_id=claim_id)
 
-    saved = _update(_ref(record), _counting(planned, None), _active_expiry(), read=record, save=save)
+    saved = _update(_ref(record), _counting(planned, answer, None), _active_expiry(), read=record, save=save)
     _answer_recorded(record, planned, payload)
     return _result(saved, answer, None)
 
@@ -228,7 +228,9 @@ def _evaluate_and_record(
         def save(session: SessionRecord, expires_at: int) -> SessionRecord:
             return store.save_with_answer(session, evaluated, expires_at)
 
-        saved = _update(_ref(record), _counting(planned, follow_up), _active_expiry(), read=record, save=save)
+        saved = _update(
+            _ref(record), _counting(planned, evaluated, follow_up), _active_expiry(), read=record, save=save
+        )
     except Exception:
         if claim_id:
             _release_claim(record.session_id, answer)
@@ -240,11 +242,15 @@ def _ref(record: SessionRecord) -> SessionRef:
     return SessionRef(user_id=record.user_id, session_id=record.session_id)
 
 
-def _counting(planned: PlannedQuestion, follow_up: FollowUp | None) -> Callable[[SessionRecord], SessionRecord]:
-    """The session change that counts an answer to ``planned`` (and asks ``follow_up`` next, if any)."""
+def _counting(
+    planned: PlannedQuestion, answer: AnswerRecord, follow_up: FollowUp | None
+) -> Callable[[SessionRecord], SessionRecord]:
+    """The session change that counts ``answer`` to ``planned`` (and asks ``follow_up`` next, if any)."""
 
     def count(current: SessionRecord) -> SessionRecord:
         update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
+        if answer.follow_up_index == 0 and planned.index not in current.answered_questions:
+            update["answered_questions"] = [*current.answered_questions, planned.index]
         if current.current_index == planned.index:
             update["pending_follow_up"] = follow_up
             update["follow_ups_asked"] = (current.follow_ups_asked + 1) if follow_up else current.follow_ups_asked
@@ -475,6 +481,7 @@ def list_sessions(user_id: str) -> list[dict]:
                 "state": record.state,
                 "questions": len(record.plan),
                 "answers": record.answers_count,
+                "questions_answered": len(record.answered_questions),
                 "overall": record.overall,
                 "criteria_scores": record.criteria_scores,
                 "created_at": record.created_at,

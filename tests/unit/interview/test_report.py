@@ -134,3 +134,18 @@ def test_session_without_answers():
     assert report.overall is None and report.answered == 0
     assert report.criteria == {} and report.practice_plan == []
     assert "none of the 3 questions" in report.summary_text
+
+
+def test_follow_ups_appear_with_their_answers_scores_and_recordings_or_as_skipped():
+    spoken_follow_up = _answer(0, STORY_WE, follow=1, delivery=DELIVERY)
+    report = build_report(_session(), [*_answers(), spoken_follow_up])
+    story = report.questions[0]
+    asked = story.follow_up_answers
+    assert [f.question for f in asked] == story.follow_ups and len(asked) >= 1
+    first = asked[0]
+    assert first.answer == STORY_WE and first.overall == spoken_follow_up.evaluation.overall
+    assert first.audio_key == "audio/a.ogg" and first.delivery["words_per_minute"] == 190
+    assert report.delivery_summary["voice_answers"] == 2  # the follow-up was spoken too
+    # Question 2's follow-up was asked and not answered (the candidate moved on): listed as skipped.
+    skipped = report.questions[1].follow_up_answers
+    assert skipped and skipped[0].answer is None and skipped[0].overall is None

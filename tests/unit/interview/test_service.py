@@ -150,6 +150,7 @@ def test_two_answers_submitted_at_once_are_both_kept(aws_tables):
     assert failures == []
     assert len(store.load(ref.session_id, USER).answers) == 2
     assert store.get(ref.session_id, USER).answers_count == 2
+    assert store.get(ref.session_id, USER).answered_questions == [0]  # two answers, one question
 
 
 def test_follow_up_is_asked_for_a_vague_answer_and_answering_it_is_recorded(aws_tables):
@@ -163,6 +164,8 @@ def test_follow_up_is_asked_for_a_vague_answer_and_answering_it_is_recorded(aws_
     assert second.answer.follow_up_index == 1
     assert second.follow_up is None  # at most max_follow_ups per question
     assert service.get_session(ref).question.is_follow_up is False
+    listed = service.list_sessions(USER)[0]
+    assert listed["answers"] == 2 and listed["questions_answered"] == 1  # the follow-up answer is no new question
 
 
 def test_other_users_sessions_do_not_exist(aws_tables):

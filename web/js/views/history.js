@@ -57,7 +57,7 @@ function row(s, onDelete) {
     h("td", { "data-label": "Role" }, `${roleTitle(s.role)} (${LEVELS[s.level] || s.level})`),
     h("td", { "data-label": "Type" }, TYPES[s.interview_type] || s.interview_type),
     h("td", { "data-label": "Status" }, STATES[s.state] || s.state),
-    h("td", { "data-label": "Answers", class: "num" }, `${s.answers}/${s.questions}`),
+    h("td", { "data-label": "Answered", class: "num" }, `${s.questions_answered}/${s.questions}`),
     h("td", { "data-label": "Overall", class: "num" }, typeof s.overall === "number" ? fixed(s.overall, 1) : "–"),
     h("td", { "data-label": "Actions", class: "row-actions" }, open, " ", remove),
   );
@@ -129,7 +129,7 @@ export async function renderHistory(main) {
             h(
               "tr",
               null,
-              ["Date", "Role", "Type", "Status", "Answers", "Overall", "Actions"].map((c) =>
+              ["Date", "Role", "Type", "Status", "Answered", "Overall", "Actions"].map((c) =>
                 h("th", { scope: "col" }, c),
               ),
             ),

@@ -28,6 +28,9 @@ const ERROR_WORDS = {
   answer_too_long: "The answer reached the 10-minute limit and was stopped.",
 };
 const RECONCILE_AFTER_MS = 8000;
+// A typed answer sent over the socket that hears nothing back in this time goes again over REST (same id).
+const SILENT_SOCKET_MS = 10000;
+const RETRYABLE = new Set(["network_error", "downstream_error", "downstream_unavailable"]);
 const REJOIN_WAIT_MS = 8000;
 const INLINE_LIMIT = 4 * 1024 * 1024;
 
@@ -289,6 +292,7 @@ class Interview {
     if (this.recorder) this.recorder.release();
     if (this.socket) this.socket.close();
     clearTimeout(this.reconcileTimer);
+    clearTimeout(this.silenceTimer);
   }
 
   connectSocket() {
@@ -319,8 +323,20 @@ class Interview {
   }
 
   forAnswer(message, act) {
-    if (this.pendingAnswer && message.answer_id === this.pendingAnswer.id) act();
-    else if (this.stream && message.answer_id === this.stream.id) act();
+    if (this.pendingAnswer && message.answer_id === this.pendingAnswer.id) {
+      clearTimeout(this.silenceTimer);
+      act();
+    } else if (this.stream && message.answer_id === this.stream.id) act();
+  }
+
+  /** If the server says nothing about the typed answer `id` sent over the socket, send it over REST instead. */
+  watchSocketAnswer(id, text) {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => {
+      if (this.gone || this.phase !== "processing" || !this.pendingAnswer || this.pendingAnswer.id !== id) return;
+      replace(this.status, "No word from the live connection; sending your answer another way…");
+      this.submitRest({ text, client_answer_id: id });
+    }, SILENT_SOCKET_MS);
   }
 
   onStatus({ state, attempt }) {
@@ -410,6 +426,7 @@ class Interview {
   // ---- the question ----
 
   showQuestion(question) {
+    showAlert(null); // a message about the last question no longer applies
     this.question = question;
     this.pendingQuestion = null;
     this.phase = "question";
@@ -476,6 +493,7 @@ class Interview {
 
   async startRecording() {
     if (this.phase !== "question") return;
+    showAlert(null);
     replace(this.micError);
     this.audio.pause();
     this.recordButton.disabled = true;
@@ -501,6 +519,7 @@ class Interview {
         h("p", null, message),
         h("button", { type: "button", class: "secondary", onclick: () => this.useTyping() }, "Type my answer instead"),
       );
+      this.micError.scrollIntoView({ block: "nearest" }); // below the fold on a laptop screen otherwise
       return;
     }
     this.recorder = recorder;
@@ -558,6 +577,7 @@ class Interview {
       this.textArea.focus();
       return;
     }
+    showAlert(null);
     const id = newId();
     this.pendingAnswer = { id, kind: "text", text };
     this.phase = "processing";
@@ -565,6 +585,7 @@ class Interview {
     this.showProgress("Sending your answer…", ["received"]);
     if (this.socket.joined && this.socket.send({ action: "text_answer", answer_id: id, text })) {
       this.viaSocket = true;
+      this.watchSocketAnswer(id, text);
       return;
     }
     await this.submitRest({ text, client_answer_id: id });
@@ -591,7 +612,14 @@ class Interview {
       const result = await api.submitAnswer(this.sessionId, body);
       if (!this.gone) this.onResult(result, false);
     } catch (error) {
-      this.failAnswer(error.message, error.code === "downstream_error" || error.code === "downstream_unavailable");
+      if (this.gone || this.phase !== "processing") return; // the socket's result came first
+      if (error.code === "in_progress") {
+        // The socket's job is still on it: its result will come; ask again if it does not.
+        replace(this.status, "Still working on your answer…");
+        if (text) this.watchSocketAnswer(id, text);
+        return;
+      }
+      this.failAnswer(error.message, RETRYABLE.has(error.code));
     }
   }
 
@@ -664,8 +692,11 @@ class Interview {
     this.showProgress("Trying again…");
     if (pending.kind === "voice" && this.socket.joined && this.viaSocket) {
       this.stream.finish();
-    } else if (pending.kind === "text" && this.socket.joined) {
-      this.socket.send({ action: "text_answer", answer_id: pending.id, text: pending.text });
+    } else if (
+      pending.kind === "text" &&
+      this.socket.send({ action: "text_answer", answer_id: pending.id, text: pending.text })
+    ) {
+      this.watchSocketAnswer(pending.id, pending.text);
     } else {
       this.submitRest(
         pending.kind === "text"

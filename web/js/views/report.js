@@ -102,7 +102,7 @@ function deliveryCell(delivery) {
   if (typeof delivery.fillers_per_100_words === "number")
     parts.push(`${fixed(delivery.fillers_per_100_words, 1)} fillers/100 words`);
   if (typeof delivery.pause_count === "number")
-    parts.push(`${delivery.pause_count} long ${delivery.pause_count === 1 ? "pause" : "pauses"}`);
+    parts.push(`${delivery.pause_count} ${delivery.pause_count === 1 ? "pause" : "pauses"}`);
   return parts.join(", ") || "–";
 }
 
@@ -142,6 +142,41 @@ function questionTable(report) {
   );
 }
 
+function recording(url, label) {
+  return url
+    ? h("div", { class: "no-print" }, h("audio", { controls: true, preload: "none", src: url, "aria-label": label }))
+    : null;
+}
+
+// Each follow-up asked, with the answer given to it (or "Skipped"), its own score, recording and delivery.
+function followUps(sessionId, q) {
+  const asked = q.follow_up_answers || [];
+  if (!asked.length) return null;
+  return h(
+    "div",
+    { class: "follow-ups" },
+    h("h4", null, asked.length === 1 ? "Follow-up question" : "Follow-up questions"),
+    asked.map((f, i) =>
+      h(
+        "div",
+        { class: "follow-up" },
+        h("p", { class: "question-text compact" }, f.question),
+        f.answer === null || f.answer === undefined
+          ? h("p", { class: "hint" }, "Skipped.")
+          : [
+              scoreBadge(f.overall, "Follow-up score"),
+              h("p", { class: "transcript-text" }, f.answer),
+              recording(
+                f.audio_url || recordingUrl(sessionId, q.index, i + 1),
+                `Your recorded answer to follow-up ${i + 1} of question ${q.index + 1}`,
+              ),
+              f.delivery ? h("details", null, h("summary", null, "Delivery"), deliveryList(f.delivery)) : null,
+            ],
+      ),
+    ),
+  );
+}
+
 function questionDetail(sessionId, q) {
   const audioUrl = q.audio_url || recordingUrl(sessionId, q.index, 0);
   const criteria = Object.entries(q.criteria || {});
@@ -160,27 +195,14 @@ function questionDetail(sessionId, q) {
       : null,
     h("h4", null, "Your answer"),
     h("p", { class: "transcript-text" }, q.answer || "Not answered"),
-    audioUrl
-      ? h(
-          "div",
-          { class: "no-print" },
-          h("audio", {
-            controls: true,
-            preload: "none",
-            src: audioUrl,
-            "aria-label": `Your recorded answer to question ${q.index + 1}`,
-          }),
-        )
-      : null,
+    recording(audioUrl, `Your recorded answer to question ${q.index + 1}`),
     q.delivery ? h("details", null, h("summary", null, "Delivery"), deliveryList(q.delivery)) : null,
     q.feedback ? h("h4", null, "What went well") : null,
     q.feedback ? bullets(q.feedback.strengths) : null,
     q.feedback ? h("h4", null, "What to improve") : null,
     q.feedback ? bullets(q.feedback.improvements) : null,
     q.feedback ? outline(q.feedback.improved_answer_outline) : null,
-    q.follow_ups && q.follow_ups.length
-      ? h("div", null, h("h4", null, "Follow-up questions asked"), bullets(q.follow_ups))
-      : null,
+    followUps(sessionId, q),
   );
 }
 

@@ -37,7 +37,8 @@ class SessionSummary(BaseModel):
     mode: str
     state: str
     questions: int
-    answers: int
+    answers: int = Field(description="Answers recorded, follow-up answers included")
+    questions_answered: int = Field(0, description="Planned questions with an answer")
     overall: float | None = None
     criteria_scores: dict[str, float] = {}
     created_at: str

@@ -17,7 +17,15 @@ from interview.engine.feedback import feedback
 from interview.engine.followup import as_you_clause
 from interview.engine.skills import display, join_words
 from practice_shared.models.common import ROLE_TITLES
-from practice_shared.models.interview import Evaluation, Feedback, PracticeItem, Question, QuestionResult, Report
+from practice_shared.models.interview import (
+    Evaluation,
+    Feedback,
+    FollowUpResult,
+    PracticeItem,
+    Question,
+    QuestionResult,
+    Report,
+)
 from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionRecord
 
 CRITERION_NAMES = {
@@ -49,6 +57,7 @@ class _Scored:
     planned: PlannedQuestion
     main: AnswerRecord | None
     follow_ups: list[AnswerRecord]
+    follow_up_scores: dict[int, float]  # each follow-up answer's own overall, by follow_up_index
     evaluation: Evaluation | None
     feedback: Feedback | None
     criteria: dict[str, float]
@@ -73,20 +82,22 @@ def _score(planned: PlannedQuestion, latest: dict[tuple[int, int], AnswerRecord]
     main = latest.get((planned.index, 0))
     follow_ups = [a for (q, f), a in sorted(latest.items()) if q == planned.index and f > 0]
     if main is None or not main.text.strip():
-        return _Scored(planned, main, follow_ups, None, None, {}, None)
+        return _Scored(planned, main, follow_ups, {}, None, None, {}, None)
     evaluation, fb = _evaluated(planned.question, main, session)
     criteria = {c.criterion: c.score for c in evaluation.criteria}
+    follow_up_scores: dict[int, float] = {}
     for extra in follow_ups:
         if not extra.text.strip():
             continue
         extra_eval, _ = _evaluated(planned.question, extra, session)
+        follow_up_scores[extra.follow_up_index] = extra_eval.overall
         for c in extra_eval.criteria:
             if c.criterion in criteria:
                 criteria[c.criterion] = max(criteria[c.criterion], round((criteria[c.criterion] + c.score) / 2, 1))
     overall = evaluation.overall
     if follow_ups and set(criteria) == set(WEIGHTS[planned.question.type]):
         overall = max(overall, weighted_overall(planned.question.type, criteria))
-    return _Scored(planned, main, follow_ups, evaluation, fb, criteria, overall)
+    return _Scored(planned, main, follow_ups, follow_up_scores, evaluation, fb, criteria, overall)
 
 
 def _delivery_row(answer: AnswerRecord | None) -> dict[str, float | int] | None:
@@ -102,6 +113,27 @@ def _delivery_row(answer: AnswerRecord | None) -> dict[str, float | int] | None:
     }
 
 
+def _follow_up_answers(item: _Scored, asked: list[str]) -> list[FollowUpResult]:
+    """Follow-up k (from 1) is asked after answer k - 1 and answered by the answer with ``follow_up_index`` k."""
+    answers = {a.follow_up_index: a for a in item.follow_ups}
+    results = []
+    for k, question in enumerate(asked, start=1):
+        answer = answers.get(k)
+        if answer is None or not answer.text.strip():
+            results.append(FollowUpResult(question=question))
+            continue
+        results.append(
+            FollowUpResult(
+                question=question,
+                answer=answer.text,
+                overall=item.follow_up_scores.get(k),
+                delivery=_delivery_row(answer),
+                audio_key=answer.audio_key,
+            )
+        )
+    return results
+
+
 def _row(item: _Scored) -> QuestionResult:
     asked = [a.follow_up.text for a in ([item.main] if item.main else []) + item.follow_ups if a.follow_up]
     return QuestionResult(
@@ -113,6 +145,7 @@ def _row(item: _Scored) -> QuestionResult:
         criteria=item.criteria,
         feedback=item.feedback,
         follow_ups=asked,
+        follow_up_answers=_follow_up_answers(item, asked),
         delivery=_delivery_row(item.main),
         audio_key=item.main.audio_key if item.main else None,
     )
@@ -179,8 +212,8 @@ def _themes(scored: list[_Scored]) -> tuple[list[str], list[str]]:
 
 
 def _delivery_summary(scored: list[_Scored]) -> dict[str, float | int | str] | None:
-    spoken = [i.main.delivery for i in scored if i.main is not None and i.main.delivery is not None]
-    spoken = [d for d in spoken if d.word_count]
+    answers = [a for i in scored for a in ([i.main] if i.main else []) + i.follow_ups]
+    spoken = [a.delivery for a in answers if a.delivery is not None and a.delivery.word_count]
     if not spoken:
         return None
     words = sum(d.word_count for d in spoken)

@@ -108,6 +108,17 @@ class FollowUp(BaseModel):
     reason: str
 
 
+class FollowUpResult(BaseModel):
+    """A follow-up question that was asked, and the candidate's answer to it."""
+
+    question: str
+    answer: str | None = Field(None, description="The answer; null when the candidate skipped the follow-up")
+    overall: float | None = Field(None, description="The follow-up answer's own score")
+    delivery: dict[str, float | int] | None = None
+    audio_key: str | None = None
+    audio_url: str | None = Field(None, description="Time-limited link to the candidate's recorded answer")
+
+
 class QuestionResult(BaseModel):
     """One row of the report's per-question table."""
 
@@ -118,7 +129,10 @@ class QuestionResult(BaseModel):
     overall: float | None
     criteria: dict[str, float] = {}
     feedback: Feedback | None = None
-    follow_ups: list[str] = []
+    follow_ups: list[str] = Field(default=[], description="The follow-up questions asked (see follow_up_answers)")
+    follow_up_answers: list[FollowUpResult] = Field(
+        default=[], description="Each follow-up asked, in order, with the answer given to it (or none: skipped)"
+    )
     delivery: dict[str, float | int] | None = None
     audio_key: str | None = None
     audio_url: str | None = Field(None, description="Time-limited link to the candidate's recorded answer")

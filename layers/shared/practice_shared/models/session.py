@@ -56,7 +56,8 @@ class SessionFields(BaseModel):
     current_index: int = Field(0, description="Index of the question being asked (or next to ask)")
     pending_follow_up: FollowUp | None = Field(None, description="A follow-up asked and not yet answered")
     follow_ups_asked: int = Field(0, description="Follow-ups asked for the current question")
-    answers_count: int = 0
+    answers_count: int = Field(0, description="Answers recorded, follow-up answers included")
+    answered_questions: list[int] = Field(default=[], description="Indexes of the planned questions answered")
     created_at: str
     updated_at: str
     completed_at: str | None = None
