@@ -10,7 +10,18 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from security_helpers import User, answer_items, collect, events, join, of_type, send, speech_wav
+from security_helpers import (
+    BUCKET,
+    User,
+    answer_items,
+    collect,
+    events,
+    join,
+    of_type,
+    send,
+    session_items,
+    speech_wav,
+)
 from websockets.exceptions import ConnectionClosed
 
 from local_stack.stack import LocalStack
@@ -35,6 +46,7 @@ CORPUS = {
     "a PNG labelled as audio": (_png(), "audio/ogg"),
     "text labelled as audio": (b"this is not audio at all\n" * 100, "audio/mpeg"),
     "JSON labelled as audio": (json.dumps({"audio": "no"}).encode() * 50, "audio/flac"),
+    "a WAV of 0 bits per sample": (WAV[:34] + b"\x00\x00" + WAV[36:], "audio/wav"),  # FFmpeg gives no decoder
 }
 
 
@@ -106,6 +118,8 @@ def test_bad_audio_uploaded_is_refused_and_changes_nothing(stack: LocalStack, an
         ({"audio_key": f"answers/{'x' * 40}/missing.wav"}, 404),  # not under the session's own prefix
         ({"text": GOOD, "audio_base64": base64.b64encode(WAV).decode()}, 422),  # two sources
         ({}, 422),  # none
+        ({"text": "\u0000\u0000\u0000 \t"}, 422),  # control characters only: blank
+        ({"audio_key": ""}, 422),
     ],
 )
 def test_bad_answer_requests_are_refused_and_change_nothing(
@@ -149,6 +163,8 @@ MALFORMED = [
     ('"just a string"', "unknown_action"),
     (json.dumps({"action": "launch_missiles"}), "unknown_action"),
     (json.dumps({"no_action": True}), "unknown_action"),
+    (json.dumps({"action": ["join"]}), "unknown_action"),
+    (json.dumps({"action": {"x": 1}}), "unknown_action"),
     (json.dumps({"action": "join", "session_id": "../../etc/passwd"}), "validation_error"),
     (json.dumps({"action": "audio_chunk", "answer_id": "wsbad0001", "seq": 0}), "validation_error"),
     (json.dumps({"action": "audio_chunk", "answer_id": "wsbad0001", "seq": -1, "data": "AAAA"}), "validation_error"),
@@ -157,6 +173,8 @@ MALFORMED = [
     (json.dumps({"action": "audio_chunk", "answer_id": "wsbad0001", "seq": 0, "data": "@@@@"}), "validation_error"),
     (json.dumps({"action": "end_answer", "answer_id": "wsbad0001", "last_seq": "all"}), "validation_error"),
     (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": ""}), "validation_error"),
+    (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": "   "}), "validation_error"),
+    (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": "\u0000\u0000"}), "validation_error"),
     (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": "x" * 10_001}), "validation_error"),
     (json.dumps({"action": "ping", "id": "p" * 65}), "validation_error"),
 ]
@@ -224,3 +242,22 @@ def test_out_of_order_messages_are_refused_or_put_in_order(stack: LocalStack, us
         assert "migration" in transcript["transcription"]["text"].lower()  # the chunks were put back in order
         events(ws, of_type("question"), timeout=120)
     assert len(answer_items(stack, session_id)) == 1
+
+
+def test_audio_for_an_interview_not_in_progress_is_refused_and_nothing_is_stored(stack: LocalStack, user_factory):
+    user = user_factory()
+    not_started, deleted = user.session(start=False), user.session()
+    chunk = {"content_type": "audio/wav", "seq": 0, "data": base64.b64encode(WAV[:20_000]).decode()}
+    with user.ws() as ws:
+        join(ws, not_started)
+        send(ws, action="audio_chunk", answer_id="notstarted1", **chunk)
+        assert collect(ws, "error", 1)[0]["code"] == "invalid_transition"
+    with user.ws() as ws:
+        join(ws, deleted)
+        assert user.call("DELETE", f"/api/sessions/{deleted}").status_code == 200
+        send(ws, action="audio_chunk", answer_id="afterdelete1", **chunk)
+        assert collect(ws, "error", 1)[0]["code"] == "not_found"
+    assert not [i for i in session_items(stack, not_started) if i["sk"].startswith("STREAM#")]
+    assert session_items(stack, deleted) == []
+    stored = stack.aws_client("s3").list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    assert not [o["Key"] for o in stored if not_started in o["Key"] or deleted in o["Key"]]

@@ -78,12 +78,7 @@ def receive_chunk(connection_id: str, user_id: str, session_id: str, message: Au
         raise errors.BadRequest("The chunk's data is not valid base64.", code="validation_error") from exc
     if len(data) > MAX_CHUNK_BYTES:
         raise errors.PayloadTooLarge(f"Chunks carry at most {MAX_CHUNK_BYTES} bytes of audio.", code="chunk_too_large")
-    current = streams.get(session_id, message.answer_id) or Stream(
-        answer_id=message.answer_id,
-        user_id=user_id,
-        session_id=session_id,
-        content_type=message.content_type or "audio/webm",
-    )
+    current = streams.get(session_id, message.answer_id) or _new_stream(user_id, session_id, message)
     if current.user_id != user_id:
         raise errors.NotFound("The answer was not found.")
     if message.seq in current.seqs:
@@ -103,7 +98,8 @@ def receive_chunk(connection_id: str, user_id: str, session_id: str, message: Au
     if current.bytes_received + len(data) > get_settings().max_audio_bytes:
         raise errors.PayloadTooLarge("The recording is too long; end the answer.", code="answer_too_long")
 
-    audio_store.write(_chunk_key(current, message.seq), data, "application/octet-stream")
+    # The first bytes stored for a sequence number stay: a duplicate racing the original cannot replace them.
+    audio_store.write_once(_chunk_key(current, message.seq), data, "application/octet-stream")
     stream, duplicate = streams.add_chunk(current, message.seq, len(data), get_settings().session_ttl)
     next_seq = stream.next_seq()
     send(
@@ -126,6 +122,22 @@ def receive_chunk(connection_id: str, user_id: str, session_id: str, message: Au
                 "upto": next_seq,
             },
         )
+
+
+def _new_stream(user_id: str, session_id: str, message: AudioChunk) -> Stream:
+    """A new answer's stream, once the session is known to be in progress (nothing is stored for a session that
+    was deleted, has ended or has not started)."""
+    view = SessionView.model_validate(orchestration.session_action("get_session", user_id, session_id))
+    if view.session.state != "active" or view.question is None:
+        raise errors.Conflict(
+            "The interview is not in progress, so there is nothing to answer.", code="invalid_transition"
+        )
+    return Stream(
+        answer_id=message.answer_id,
+        user_id=user_id,
+        session_id=session_id,
+        content_type=message.content_type or "audio/webm",
+    )
 
 
 def end_answer(connection_id: str, user_id: str, session_id: str, message: EndAnswer) -> None:
@@ -391,14 +403,16 @@ def _continue(connection_id: str, user_id: str, session_id: str, result: AnswerR
     if current is None:
         send(connection_id, {"type": "interview_complete", "session_id": session_id})
     elif current.index == result.answer.question_index and not current.is_follow_up:
-        advance(connection_id, user_id, session_id)
+        advance(connection_id, user_id, session_id, from_index=current.index)
     else:
         send(connection_id, {"type": "question", "question": orchestration.with_audio(current).model_dump(mode="json")})
 
 
-def advance(connection_id: str, user_id: str, session_id: str) -> None:
-    """Move to the next question and push it with its audio, or say the interview is complete."""
-    nxt = NextQuestion.model_validate(orchestration.session_action("next_question", user_id, session_id))
+def advance(connection_id: str, user_id: str, session_id: str, from_index: int | None = None) -> None:
+    """Move to the next question (only from ``from_index``, if given) and push it with its audio, or say the
+    interview is complete."""
+    payload = {"user_id": user_id, "session_id": session_id, "from_index": from_index}
+    nxt = NextQuestion.model_validate(downstream.interview("next_question", payload))
     if nxt.done or nxt.question is None:
         send(connection_id, {"type": "interview_complete", "session_id": session_id})
         return

@@ -95,7 +95,7 @@ def _message(event: dict[str, Any], connection_id: str) -> None:
     except json.JSONDecodeError as exc:
         raise errors.AppError("The message is not valid JSON.", code="invalid_json") from exc
     action = body.get("action") if isinstance(body, dict) else None
-    if action not in MESSAGES:
+    if not isinstance(action, str) or action not in MESSAGES:
         raise errors.AppError(
             f"Unknown action {action!r}." if action else "Messages must be JSON objects with an 'action' field.",
             code="unknown_action",

@@ -10,7 +10,7 @@ from interview import changes, service
 from interview.engine import bank, semantic
 from practice_shared.config import get_settings
 from practice_shared.dispatch import dispatch
-from practice_shared.models.api import CreateSessionPayload, SessionRef, SubmitAnswerPayload, UserRef
+from practice_shared.models.api import AdvancePayload, CreateSessionPayload, SessionRef, SubmitAnswerPayload, UserRef
 from practice_shared.observability import logger, metrics, tracer
 
 
@@ -28,7 +28,7 @@ ACTIONS = {
     "start_session": _session(service.start_session),
     "get_session": _session(service.get_session),
     "submit_answer": lambda payload: service.submit_answer(SubmitAnswerPayload.model_validate(payload)),
-    "next_question": _session(service.next_question),
+    "next_question": lambda payload: service.next_question(AdvancePayload.model_validate(payload)),
     "evaluate_all": _session(service.evaluate_all),
     "end_session": _session(service.end_session),
     "get_report": _session(service.get_report),

@@ -5,7 +5,7 @@ import binascii
 import io
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 from practice_shared.errors import BadRequest, UnsupportedMedia
 
@@ -24,7 +24,7 @@ def pdf_text(pdf_base64: str) -> str:
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:  # PyPdfError: unreadable, or over its limits
         raise BadRequest("The resume PDF could not be read; try exporting it again or paste its text.") from exc
     text = " ".join(" ".join(pages).split())
     if not text:

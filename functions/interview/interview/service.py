@@ -19,6 +19,7 @@ from interview.resume import pdf_text
 from practice_shared import errors
 from practice_shared.config import get_settings
 from practice_shared.models.api import (
+    AdvancePayload,
     AnswerResult,
     CreateSessionRequest,
     EvaluateAllResult,
@@ -279,7 +280,7 @@ def _evaluate_now(
         planned.question,
         answer.text,
         answer.evaluation,
-        asked=record.follow_ups_asked if record.pending_follow_up else 0,
+        asked=record.follow_ups_asked,  # for this question (reset on moving on), a re-answer included
         max_follow_ups=record.config.max_follow_ups,
     )
     return answer.model_copy(update={"follow_up": follow_up}), follow_up
@@ -375,11 +376,15 @@ def evaluate_collected(answers: list[store.StoredAnswer]) -> int:
     return stored_count
 
 
-def next_question(ref: SessionRef) -> NextQuestion:
-    """Move on to the next planned question (skipping any pending follow-up)."""
+def next_question(ref: SessionRef | AdvancePayload) -> NextQuestion:
+    """Move on to the next planned question (skipping any pending follow-up); with ``from_index``, only from that
+    question (otherwise the question the session is at is returned, unchanged)."""
+    from_index = ref.from_index if isinstance(ref, AdvancePayload) else None
 
     def advance(record: SessionRecord) -> SessionRecord:
         _require(record, "active", action="move to the next question")
+        if from_index is not None and record.current_index != from_index:
+            return record
         if record.current_index >= len(record.plan) - 1:
             return record.model_copy(update={"current_index": len(record.plan), "pending_follow_up": None})
         return record.model_copy(

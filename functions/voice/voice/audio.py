@@ -98,6 +98,8 @@ def decode_from(data: bytes, from_seconds: float, max_seconds: float | None = No
         if not container.streams.audio:
             raise UnsupportedMedia(_UNSUPPORTED)
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # a header FFmpeg cannot make sense of (a WAV of 0 bits per sample)
+            raise UnsupportedMedia(_UNSUPPORTED)
         declared = _declared_seconds(container, stream)
         if declared is not None and declared > limit_seconds + 1:
             raise _too_long(declared, limit_seconds)

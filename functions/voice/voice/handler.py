@@ -66,7 +66,7 @@ def _inline_audio(encoded: str) -> bytes:
     try:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise BadRequest("audio_b64 is not valid base64.") from exc
+        raise BadRequest("The inline audio is not valid base64.") from exc
 
 
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"):

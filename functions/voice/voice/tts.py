@@ -21,8 +21,10 @@ import base64
 import ctypes
 import gc
 import hashlib
+import re
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -191,8 +193,25 @@ def list_voices() -> list[Voice]:
     return speaker().voices()
 
 
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+_MARKUP = re.compile(r"(\*\*|__|`+|^\s{0,3}#{1,6}\s+|^\s*[-*+]\s+)", re.MULTILINE)
+_BETWEEN_WORDS = re.compile(r"(?<=\w)/(?=\w)")
+
+
+def speakable(text: str) -> str:
+    """``text`` as it should be heard: "A/B" and "CI/CD" without "slash", links as "the link", no Markdown symbols,
+    emoji or control characters (espeak-ng reads "**" as "asterisk asterisk" and stops at a NUL)."""
+    text = _URL.sub("the link", text)
+    text = _MARKUP.sub(" ", text)
+    text = _BETWEEN_WORDS.sub(" ", text)
+    dropped = {"Cc", "Cf", "Co", "Cs", "So", "Sk"}  # control, format, private, surrogate, emoji and other symbols
+    return " ".join("".join(" " if unicodedata.category(c) in dropped else c for c in text).split())
+
+
 def speak(text: str, voice: str | None = None, rate: int = 175, fmt: str = "ogg") -> SpeechAudio:
-    """Synthesize ``text`` with the configured engine and encode it as ``fmt`` ("ogg" or "mp3")."""
+    """Synthesize ``text`` (as :func:`speakable` makes it) with the configured engine and encode it as ``fmt``
+    ("ogg" or "mp3")."""
+    text = speakable(text)
     if not any(ch.isalnum() for ch in text):
         raise Unprocessable("The text has nothing to say: it needs at least one letter or digit.")
     engine, voice_id = engine_name(), resolve_voice(voice)

@@ -3,7 +3,7 @@
 import base64
 
 import pytest
-from pdf_samples import text_pdf
+from pdf_samples import bomb_pdf, text_pdf
 
 from interview import service
 from interview.resume import pdf_text
@@ -32,6 +32,7 @@ def test_the_text_of_a_pdf_resume_is_extracted():
         (b"Plain text pretending to be a resume", errors.UnsupportedMedia),
         (b"%PDF-1.4\n garbage without objects", errors.BadRequest),
         (text_pdf([]), errors.BadRequest),  # a page with no text, like a scan
+        (bomb_pdf(), errors.BadRequest),  # 0.1 MB inflating to 80 MB: over pypdf's limit, not a server error
     ],
 )
 def test_unreadable_resumes_get_a_clear_error(data: bytes, error: type[errors.AppError]):

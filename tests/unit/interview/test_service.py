@@ -9,7 +9,7 @@ import pytest
 from interview import service
 from interview.engine import bank as question_bank
 from practice_shared import errors
-from practice_shared.models.api import CreateSessionRequest, SessionRef, SubmitAnswerPayload
+from practice_shared.models.api import AdvancePayload, CreateSessionRequest, SessionRef, SubmitAnswerPayload
 from practice_shared.store import audio as audio_store
 from practice_shared.store import sessions as store
 from practice_shared.store.dynamo import table
@@ -427,3 +427,31 @@ def test_a_transaction_conflict_on_the_quota_counter_is_retried(aws_tables, monk
     monkeypatch.setattr(quotas, "transact_write", conflict_once)
     ref = create(num_questions=1)
     assert len(calls) == 2 and store.get(ref.session_id, USER).state == "created" and _sessions_used_today() == 1
+
+
+def test_moving_on_from_a_question_happens_once_however_many_ask(aws_tables):
+    # Two jobs that both saw the answer to question 1 recorded each ask to move on from it: the session moves once.
+    ref = create(num_questions=3)
+    service.start_session(ref)
+    answer(ref)
+    from_first = AdvancePayload(user_id=USER, session_id=ref.session_id, from_index=0)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(service.next_question(from_first))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.question.index for r in results] == [1, 1, 1]
+    assert store.get(ref.session_id, USER).current_index == 1
+    assert service.next_question(ref).question.index == 2  # without from_index: moves on, as POST /next-question
+
+
+def test_answering_the_question_again_after_its_follow_up_asks_no_new_one(aws_tables):
+    ref = create(num_questions=2, interview_type="behavioral", max_follow_ups=1)
+    service.start_session(ref)
+    vague = "We worked on it as a team and it went well in the end."
+    assert answer(ref, vague).next_action == "answer_follow_up"
+    assert answer(ref, vague).follow_up is None  # the follow-up's answer: the limit of one is reached
+    again = answer(ref, vague)  # the planned question answered once more
+    assert again.follow_up is None and again.next_action != "answer_follow_up"
+    assert store.get(ref.session_id, USER).follow_ups_asked == 1

@@ -41,3 +41,11 @@ def test_a_read_is_one_request():
     audio_store.read("answers/u1/s1/a.webm", 100)
 
     assert calls == ["GetObject"]
+
+
+def test_a_chunk_written_once_keeps_its_first_bytes():
+    # Two copies of one chunk racing: the one stored first stays (an S3 conditional write), the other is told so.
+    key = "streams/u1/s1/a1/000000"
+    assert audio_store.write_once(key, b"first", "application/octet-stream") is True
+    assert audio_store.write_once(key, b"second", "application/octet-stream") is False
+    assert audio_store.read(key, 100) == b"first"

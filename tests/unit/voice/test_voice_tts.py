@@ -93,6 +93,17 @@ def test_text_with_nothing_to_say_is_refused() -> None:
         tts.speak("?! ...")
 
 
+def test_text_is_spoken_as_it_should_be_heard() -> None:
+    # espeak-ng said "A slash B", "asterisk asterisk", "h t t p s colon...", "rocket", and stopped at a NUL.
+    assert tts.speakable("Design an A/B test for the CI/CD pipeline.") == "Design an A B test for the CI CD pipeline."
+    assert tts.speakable("**Bold** and `code`, see https://example.com/a?b=1 🚀") == "Bold and code , see the link"
+    assert tts.speakable("# Plan\n- first\n- second") == "Plan first second"
+    assert tts.speakable("Hi\x00there") == "Hi there"
+    assert tts.speakable("O(n log n) holds for 99.9% of inputs.") == "O(n log n) holds for 99.9% of inputs."
+    whole, cut = tts.speak("Hi\x00there"), tts.speak("Hi")
+    assert whole.duration_seconds > cut.duration_seconds + 0.15  # "there" was said too
+
+
 def test_cache_keys_change_with_every_input() -> None:
     base = ("pyttsx3", "gmw/en-us", 175, "ogg", "Hello.")
     keys = {tts.cache_key(*base)}

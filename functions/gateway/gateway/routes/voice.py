@@ -19,7 +19,7 @@ class TranscribeBody(BaseModel):
     """A small inline clip (base64) or the key of audio uploaded for one of your sessions."""
 
     audio_base64: str | None = Field(None, max_length=MAX_INLINE_AUDIO_B64)
-    audio_key: str | None = Field(None, max_length=512)
+    audio_key: str | None = Field(None, min_length=1, max_length=512)
     content_type: str | None = Field(None, max_length=100)
     language: str | None = Field(None, pattern=r"^[a-z]{2}$")
 

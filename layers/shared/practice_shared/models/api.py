@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from practice_shared.models.common import QuestionType
+from practice_shared.models.common import QuestionType, clean_text
 from practice_shared.models.interview import Evaluation, Feedback, Report
 from practice_shared.models.session import MAX_ANSWER_CHARS, AnswerRecord, SessionConfig, SessionFields, SessionRecord
 from practice_shared.models.voice import DeliveryMetrics, Synthesis, Transcription
@@ -23,7 +23,7 @@ class AnswerInput(BaseModel):
     """``POST /api/sessions/{id}/submit-answer``: typed text, an uploaded audio key, or a small inline clip."""
 
     text: str | None = Field(None, max_length=MAX_ANSWER_CHARS)
-    audio_key: str | None = Field(None, max_length=512)
+    audio_key: str | None = Field(None, min_length=1, max_length=512)
     audio_base64: str | None = Field(
         None, max_length=MAX_INLINE_AUDIO_B64, description="Small clips only; upload larger ones to S3 first"
     )
@@ -35,9 +35,11 @@ class AnswerInput(BaseModel):
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
+        if value is None:
+            return None
+        if not (text := clean_text(value)):
             raise ValueError("the answer is empty")
-        return value.strip() if value is not None else None
+        return text
 
     def sources(self) -> int:
         """How many answer sources were given (exactly one is valid)."""
@@ -54,6 +56,13 @@ class SessionRef(UserRef):
     """Identifies a session and the user asking for it."""
 
     session_id: str = Field(pattern=r"^[a-f0-9]{32}$")
+
+
+class AdvancePayload(SessionRef):
+    """Move on to the next question; with ``from_index``, only if the session is still at that question (so two
+    jobs that both saw the same answer recorded cannot move it on twice)."""
+
+    from_index: int | None = Field(None, ge=0)
 
 
 class CreateSessionPayload(UserRef):

@@ -1,5 +1,6 @@
-"""Vocabularies used across the API."""
+"""Vocabularies used across the API, and the clean-up every free text gets."""
 
+import unicodedata
 from typing import Literal
 
 Role = Literal[
@@ -27,3 +28,15 @@ Mode = Literal["collect", "evaluate"]
 SessionState = Literal["created", "active", "completed"]
 Criterion = Literal["clarity", "communication", "star_structure", "role_relevance", "technical_depth"]
 Engine = Literal["offline", "bedrock"]
+# The two-letter codes of the languages Whisper transcribes ("jw" is its code for Javanese).
+_WHISPER_CODES = (
+    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha he hi hr ht hu hy id is "
+    "it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no oc pa pl ps pt ro ru sa sd si "
+    "sk sl sn so sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo zh"
+)
+SPEECH_LANGUAGES = frozenset(_WHISPER_CODES.split())
+
+
+def clean_text(value: str) -> str:
+    """``value`` without control characters (NUL and the like; line breaks and tabs kept) or surrounding spaces."""
+    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc").strip()

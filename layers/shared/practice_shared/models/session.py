@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from practice_shared.models.common import InterviewType, Level, Mode, Role, SessionState
+from practice_shared.models.common import SPEECH_LANGUAGES, InterviewType, Level, Mode, Role, SessionState, clean_text
 from practice_shared.models.interview import Evaluation, Feedback, FollowUp, Question
 from practice_shared.models.voice import DeliveryMetrics
 
@@ -28,10 +28,22 @@ class SessionConfig(BaseModel):
     )
     max_follow_ups: int = Field(1, ge=0, le=3, description="Follow-up questions at most per question")
 
+    @field_validator("language")
+    @classmethod
+    def _language_is_transcribed(cls, value: str) -> str:
+        if value not in SPEECH_LANGUAGES:
+            raise ValueError(f"'{value}' is not a language speech recognition supports")
+        return value
+
+    @field_validator("job_description", "resume_text")
+    @classmethod
+    def _without_control_characters(cls, value: str | None) -> str | None:
+        return clean_text(value) or None if value is not None else None
+
     @field_validator("custom_questions")
     @classmethod
     def _questions_have_text(cls, value: list[str]) -> list[str]:
-        cleaned = [q.strip() for q in value]
+        cleaned = [clean_text(q) for q in value]
         for q in cleaned:
             if not 10 <= len(q) <= 600:
                 raise ValueError("each custom question must be 10 to 600 characters")

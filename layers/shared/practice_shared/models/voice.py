@@ -60,7 +60,7 @@ class TranscribeRequest(BaseModel):
     @model_validator(mode="after")
     def _one_source(self) -> "TranscribeRequest":
         if (self.audio_key is None) == (self.audio_b64 is None):
-            raise ValueError("give exactly one of audio_key or audio_b64")
+            raise ValueError("give the audio either as an uploaded audio_key or inline, not both or neither")
         return self
 
 

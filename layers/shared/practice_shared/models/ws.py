@@ -2,8 +2,9 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from practice_shared.models.common import clean_text
 from practice_shared.models.session import MAX_ANSWER_CHARS
 
 ANSWER_ID = r"^[A-Za-z0-9_-]{8,64}$"
@@ -45,6 +46,13 @@ class TextAnswer(BaseModel):
     action: Literal["text_answer"]
     answer_id: str = Field(pattern=ANSWER_ID)
     text: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        if not (text := clean_text(value)):
+            raise ValueError("the answer is empty")
+        return text
 
 
 class NextQuestionMessage(BaseModel):

@@ -98,6 +98,19 @@ def write(key: str, data: bytes, content_type: str) -> None:
     client("s3").put_object(Bucket=get_settings().audio_bucket, Key=key, Body=data, ContentType=content_type)
 
 
+def write_once(key: str, data: bytes, content_type: str) -> bool:
+    """Store ``data`` under ``key`` unless something is stored there already (an S3 conditional write, so of two
+    concurrent writers only the first is kept); whether this call stored it."""
+    s3 = client("s3")
+    try:
+        s3.put_object(Bucket=get_settings().audio_bucket, Key=key, Body=data, ContentType=content_type, IfNoneMatch="*")
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"PreconditionFailed", "ConditionalRequestConflict"}:
+            return False
+        raise
+    return True
+
+
 def exists(key: str) -> bool:
     """Whether ``key`` exists in the audio bucket."""
     s3 = client("s3")
