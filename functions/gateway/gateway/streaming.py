@@ -98,9 +98,11 @@ def receive_chunk(connection_id: str, user_id: str, session_id: str, message: Au
     if current.bytes_received + len(data) > get_settings().max_audio_bytes:
         raise errors.PayloadTooLarge("The recording is too long; end the answer.", code="answer_too_long")
 
-    # The first bytes stored for a sequence number stay: a duplicate racing the original cannot replace them.
-    audio_store.write_once(_chunk_key(current, message.seq), data, "application/octet-stream")
-    stream, duplicate = streams.add_chunk(current, message.seq, len(data), get_settings().session_ttl)
+    # The first bytes stored for a sequence number stay, and only the message that stored them is acknowledged as
+    # new: a duplicate racing the original can neither replace it nor be told it was kept.
+    stored = audio_store.write_once(_chunk_key(current, message.seq), data, "application/octet-stream")
+    stream, recorded_before = streams.add_chunk(current, message.seq, len(data), get_settings().session_ttl)
+    duplicate = recorded_before or not stored
     next_seq = stream.next_seq()
     send(
         connection_id,
