@@ -45,9 +45,9 @@ def with_audio(question: QuestionView | None) -> QuestionView | None:
     return question.model_copy(update={"audio": _speak(question.text)})
 
 
-def session_action(action: str, user_id: str, session_id: str) -> Any:
-    """Run a session action on the interview function for this user."""
-    return downstream.interview(action, {"user_id": user_id, "session_id": session_id})
+def session_action(action: str, user_id: str, session_id: str, **fields: Any) -> Any:
+    """Run a session action (with its own ``fields``, if any) on the interview function for this user."""
+    return downstream.interview(action, {"user_id": user_id, "session_id": session_id, **fields})
 
 
 def start(user_id: str, session_id: str) -> SessionView:

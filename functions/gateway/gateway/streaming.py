@@ -413,8 +413,8 @@ def _continue(connection_id: str, user_id: str, session_id: str, result: AnswerR
 def advance(connection_id: str, user_id: str, session_id: str, from_index: int | None = None) -> None:
     """Move to the next question (only from ``from_index``, if given) and push it with its audio, or say the
     interview is complete."""
-    payload = {"user_id": user_id, "session_id": session_id, "from_index": from_index}
-    nxt = NextQuestion.model_validate(downstream.interview("next_question", payload))
+    moved = orchestration.session_action("next_question", user_id, session_id, from_index=from_index)
+    nxt = NextQuestion.model_validate(moved)
     if nxt.done or nxt.question is None:
         send(connection_id, {"type": "interview_complete", "session_id": session_id})
         return

@@ -19,6 +19,11 @@ def _create(payload: dict[str, Any]) -> Any:
     return service.create_session(request.user_id, request.request)
 
 
+def _advance(payload: dict[str, Any]) -> Any:
+    request = AdvancePayload.model_validate(payload)
+    return service.next_question(request, request.from_index)
+
+
 def _session(action: Any) -> Any:
     return lambda payload: action(SessionRef.model_validate(payload))
 
@@ -28,7 +33,7 @@ ACTIONS = {
     "start_session": _session(service.start_session),
     "get_session": _session(service.get_session),
     "submit_answer": lambda payload: service.submit_answer(SubmitAnswerPayload.model_validate(payload)),
-    "next_question": lambda payload: service.next_question(AdvancePayload.model_validate(payload)),
+    "next_question": _advance,
     "evaluate_all": _session(service.evaluate_all),
     "end_session": _session(service.end_session),
     "get_report": _session(service.get_report),

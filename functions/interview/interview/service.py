@@ -19,7 +19,6 @@ from interview.resume import pdf_text
 from practice_shared import errors
 from practice_shared.config import get_settings
 from practice_shared.models.api import (
-    AdvancePayload,
     AnswerResult,
     CreateSessionRequest,
     EvaluateAllResult,
@@ -376,10 +375,9 @@ def evaluate_collected(answers: list[store.StoredAnswer]) -> int:
     return stored_count
 
 
-def next_question(ref: SessionRef | AdvancePayload) -> NextQuestion:
+def next_question(ref: SessionRef, from_index: int | None = None) -> NextQuestion:
     """Move on to the next planned question (skipping any pending follow-up); with ``from_index``, only from that
     question (otherwise the question the session is at is returned, unchanged)."""
-    from_index = ref.from_index if isinstance(ref, AdvancePayload) else None
 
     def advance(record: SessionRecord) -> SessionRecord:
         _require(record, "active", action="move to the next question")

@@ -30,6 +30,20 @@ DEADLINE = Question(
         "Explains what they changed in how they estimate or plan afterwards",
     ],
 )
+FEEDBACK_QUESTION = Question(
+    id="b-feedback",
+    text="Tell me about a time you received critical feedback. What did you do with it?",
+    type="behavioral",
+    roles=["any"],
+    levels=["mid"],
+    competency="receiving feedback",
+    key_points=[
+        "Describes the feedback specifically, including who gave it",
+        "Listened and asked questions instead of defending themselves",
+        "Changed something concrete as a result",
+        "Checked back later whether the change worked",
+    ],
+)
 
 CONCISE = (
     "The client sends a unique idempotency key with every payment. The server saves that key with the response "

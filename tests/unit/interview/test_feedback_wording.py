@@ -2,7 +2,7 @@
 answers through the evaluator: "You covered recognised the risk early", "“we” 1 times", "+ Covered 0 of 4 expected
 points", "+ Length fits the question (77 words, too short)", "Jargon instead of content ()", "“Sure.”.")."""
 
-from engine_samples import DEADLINE, IDEMPOTENCY, STORY_I
+from engine_samples import DEADLINE, FEEDBACK_QUESTION, IDEMPOTENCY, STORY_I
 
 from interview.engine.bank import load_bank, with_examples
 from interview.engine.evaluator import evaluate
@@ -14,20 +14,6 @@ from interview.engine.text import quote, sentences, times
 from practice_shared.models.interview import Question
 from practice_shared.models.session import AnswerRecord, PlannedQuestion, SessionConfig, SessionRecord
 
-FEEDBACK_QUESTION = Question(
-    id="b-feedback",
-    text="Tell me about a time you received critical feedback. What did you do with it?",
-    type="behavioral",
-    roles=["any"],
-    levels=["mid"],
-    competency="receiving feedback",
-    key_points=[
-        "Describes the feedback specifically, including who gave it",
-        "Listened and asked questions instead of defending themselves",
-        "Changed something concrete as a result",
-        "Checked back later whether the change worked",
-    ],
-)
 # A well-told story about something else (the candidate's favourite project), as a candidate might dodge with.
 OTHER_STORY = (
     "I'd like to talk about my favourite project instead, which was a mobile app I built for a hackathon. It used "

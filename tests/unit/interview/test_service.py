@@ -9,7 +9,7 @@ import pytest
 from interview import service
 from interview.engine import bank as question_bank
 from practice_shared import errors
-from practice_shared.models.api import AdvancePayload, CreateSessionRequest, SessionRef, SubmitAnswerPayload
+from practice_shared.models.api import CreateSessionRequest, SessionRef, SubmitAnswerPayload
 from practice_shared.store import audio as audio_store
 from practice_shared.store import sessions as store
 from practice_shared.store.dynamo import table
@@ -434,9 +434,10 @@ def test_moving_on_from_a_question_happens_once_however_many_ask(aws_tables):
     ref = create(num_questions=3)
     service.start_session(ref)
     answer(ref)
-    from_first = AdvancePayload(user_id=USER, session_id=ref.session_id, from_index=0)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(service.next_question(from_first))) for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: results.append(service.next_question(ref, from_index=0))) for _ in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
