@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from local_stack.cfn import ACCOUNT_ID
@@ -151,10 +151,6 @@ def to_response(result: Any, request_id: str) -> Response | None:
     return response
 
 
-def gateway_error(status: int, message: str, request_id: str) -> JSONResponse:
-    return JSONResponse({"message": message}, status_code=status, headers={"x-amzn-RequestId": request_id})
-
-
 def _specificity(route: RestRoute) -> tuple[bool, int, int]:
     """Sort key: API Gateway prefers literal paths to ``{param}`` paths, and those to greedy ``{proxy+}`` ones."""
     return "+}" in route.path, route.path.count("{"), -route.path.count("/")
@@ -202,7 +198,9 @@ class RestApi:
             return self._preflight()
         body = await read_body(request, MAX_REQUEST_BYTES)
         if body is None:
-            return gateway_error(413, f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.", request_id)
+            return self._refusal(
+                "REQUEST_TOO_LARGE", 413, f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes.", request_id
+            )
         authorizer = None
         if route.authorizer:
             outcome = await self._authorize(request, route, request_id)
@@ -211,20 +209,23 @@ class RestApi:
             authorizer = outcome
         event = json.dumps(build_event(request, body, route, self.spec, request_id, authorizer)).encode()
         if len(event) > MAX_LAMBDA_EVENT_BYTES:
-            return gateway_error(
-                413, "Request Too Long: the proxy event exceeds Lambda's 6 MB payload limit.", request_id
+            return self._refusal(
+                "REQUEST_TOO_LARGE",
+                413,
+                "Request Too Long: the proxy event exceeds Lambda's 6 MB payload limit.",
+                request_id,
             )
         try:
             result = await asyncio.wait_for(self.functions.invoke(route.function, event), INTEGRATION_TIMEOUT)
         except TimeoutError:
-            return gateway_error(504, "Endpoint request timed out", request_id)
+            return self._refusal("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out", request_id)
         if result.function_error:
-            return gateway_error(502, "Internal server error", request_id)
+            return self._refusal("DEFAULT_5XX", 502, "Internal server error", request_id)
         try:
             response = to_response(result.json(), request_id)
         except ValueError:
             response = None
-        return response or gateway_error(502, "Internal server error", request_id)
+        return response or self._refusal("DEFAULT_5XX", 502, "Internal server error", request_id)
 
     # ------------------------------------------------------------------ the Cognito authorizer
     async def _authorize(self, request: Request, route: RestRoute, request_id: str) -> dict[str, Any] | Response:
@@ -236,7 +237,7 @@ class RestApi:
         assert self.verifier is not None and route.authorizer is not None
         token = bearer_token(request.headers.get("authorization"))
         if token is None:
-            return self._unauthorized(request_id)
+            return self._refusal("UNAUTHORIZED", 401, "Unauthorized", request_id)
         now = time.time()
         cached = self._authorized.get((route.authorizer, token))
         if cached is not None and cached[0] > now:
@@ -246,8 +247,8 @@ class RestApi:
             claims = await asyncio.to_thread(self.verifier.claims, token)
         except AppError as exc:
             if exc.status == 401:
-                return self._unauthorized(request_id)
-            return gateway_error(500, "Internal server error", request_id)
+                return self._refusal("UNAUTHORIZED", 401, "Unauthorized", request_id)
+            return self._refusal("AUTHORIZER_FAILURE", 500, "Internal server error", request_id)
         authorizer = {"claims": {name: _claim_text(value) for name, value in claims.items()}}
         if route.authorizer_cache_seconds > 0:
             if len(self._authorized) >= MAX_CACHED_TOKENS:
@@ -256,15 +257,13 @@ class RestApi:
             self._authorized[(route.authorizer, token)] = (until, authorizer)
         return authorizer
 
-    def _unauthorized(self, request_id: str) -> Response:
-        refusal = self.spec.unauthorized
-        headers = {
-            **refusal.headers,
-            "content-type": "application/json",
-            "x-amzn-RequestId": request_id,
-            "x-amzn-ErrorType": "UnauthorizedException",
-        }
-        return Response(refusal.body, status_code=refusal.status, headers=headers)
+    def _refusal(self, kind: str, status: int, message: str, request_id: str) -> Response:
+        """API Gateway's own answer to an error of one type, as the template's ``GatewayResponses`` shape it."""
+        status, headers, body = self.spec.gateway_response(kind, status).render(status, message, request_id)
+        headers.update({"content-type": "application/json", "x-amzn-RequestId": request_id})
+        if kind == "UNAUTHORIZED":
+            headers["x-amzn-ErrorType"] = "UnauthorizedException"
+        return Response(body, status_code=status, headers=headers)
 
     def _preflight(self) -> Response:
         cors = self.spec.cors

@@ -126,11 +126,23 @@ class RestRoute:
 
 @dataclass(frozen=True)
 class GatewayResponse:
-    """A response API Gateway sends itself (the template's ``GatewayResponses``), e.g. for a refused token."""
+    """A response API Gateway sends itself, shaped by the template's ``GatewayResponses`` entry for its type."""
 
-    status: int
+    status: int | None = None  # the entry's StatusCode; the error's own status when None
     headers: dict[str, str] = field(default_factory=dict)
-    body: str = '{"message":"Unauthorized"}'
+    template: str | None = None  # the application/json template; API Gateway's {"message": ...} when None
+
+    def render(self, status: int, message: str, request_id: str) -> tuple[int, dict[str, str], str]:
+        """The status, headers and body for an error, with the template's ``$context`` variables filled in."""
+        if self.template is None:
+            body = json.dumps({"message": message})
+        else:
+            body = (
+                self.template.replace("$context.error.messageString", json.dumps(message))
+                .replace("$context.error.message", message)
+                .replace("$context.requestId", request_id)
+            )
+        return self.status or status, dict(self.headers), body
 
 
 @dataclass(frozen=True)
@@ -149,7 +161,12 @@ class RestSpec:
     routes: tuple[RestRoute, ...]
     binary_media_types: tuple[str, ...] = ()
     cors: CorsSpec | None = None
-    unauthorized: GatewayResponse = field(default_factory=lambda: GatewayResponse(401))
+    gateway_responses: Mapping[str, GatewayResponse] = field(default_factory=dict)
+
+    def gateway_response(self, kind: str, status: int) -> GatewayResponse:
+        """The response for an error of one type (``UNAUTHORIZED``...), else its ``DEFAULT_4XX``/``DEFAULT_5XX``."""
+        default = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+        return self.gateway_responses.get(kind) or self.gateway_responses.get(default) or GatewayResponse()
 
 
 @dataclass(frozen=True)
@@ -567,7 +584,9 @@ def _rest(resources: Mapping[str, Any], resolver: Resolver) -> RestSpec | None:
         routes=routes,
         binary_media_types=tuple(t.replace("~1", "/") for t in props.get("BinaryMediaTypes", [])),
         cors=cors,
-        unauthorized=_gateway_response(props.get("GatewayResponses", {}).get("UNAUTHORIZED"), 401),
+        gateway_responses={
+            kind: _gateway_response(config) for kind, config in (props.get("GatewayResponses") or {}).items()
+        },
     )
 
 
@@ -583,16 +602,14 @@ def _rest_authorizer(auth: Mapping[str, Any], event: Mapping[str, Any]) -> tuple
     return str(name), int((authorizer.get("Identity") or {}).get("ReauthorizeEvery", 300))
 
 
-def _gateway_response(config: Mapping[str, Any] | None, status: int) -> GatewayResponse:
-    """A ``GatewayResponses`` entry with its static headers and JSON template (API Gateway's default otherwise)."""
-    if not config:
-        return GatewayResponse(status)
+def _gateway_response(config: Mapping[str, Any]) -> GatewayResponse:
+    """A ``GatewayResponses`` entry: its status, static headers and JSON template."""
     headers = (config.get("ResponseParameters") or {}).get("Headers") or {}
     body = (config.get("ResponseTemplates") or {}).get("application/json")
     return GatewayResponse(
-        status=int(config.get("StatusCode", status)),
+        status=int(config["StatusCode"]) if "StatusCode" in config else None,
         headers={name: str(value).strip("'") for name, value in headers.items()},
-        **({"body": str(body)} if body else {}),
+        template=str(body) if body else None,
     )
 
 

@@ -172,6 +172,8 @@ MALFORMED = [
     (json.dumps({"action": "audio_chunk", "answer_id": "x", "seq": 0, "data": "AAAA"}), "validation_error"),
     (json.dumps({"action": "audio_chunk", "answer_id": "wsbad0001", "seq": 0, "data": "@@@@"}), "validation_error"),
     (json.dumps({"action": "end_answer", "answer_id": "wsbad0001", "last_seq": "all"}), "validation_error"),
+    (json.dumps({"action": "audio_chunk", "answer_id": "wsbad0001", "seq": "0", "data": "AAAA"}), "validation_error"),
+    (json.dumps({"action": "end_answer", "answer_id": "wsbad0001", "last_seq": True}), "validation_error"),
     (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": ""}), "validation_error"),
     (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": "   "}), "validation_error"),
     (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": "\u0000\u0000"}), "validation_error"),

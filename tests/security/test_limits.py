@@ -123,7 +123,7 @@ def test_answer_fields_are_capped(stack: LocalStack, user_factory) -> None:
 def test_a_body_over_lambdas_payload_limit_is_refused_413(user_factory) -> None:
     body = json.dumps({"role": "backend_engineer", "resume_pdf_base64": "A" * 6_500_000})
     response = user_factory().call("POST", "/api/sessions", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 413 and "message" in response.json()
+    assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
 
 
 def test_unknown_admin_is_refused_and_admins_see_aggregates_only(stack: LocalStack, user_factory) -> None:

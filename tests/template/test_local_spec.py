@@ -1,11 +1,12 @@
 """What the local stack reads from template.yaml: resolved environments, stores, routes, and its CFN resolver."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from local_stack.cfn import Resolver, TemplateError, Unresolvable, load_yaml
-from local_stack.template import Template
+from local_stack.template import GatewayResponse, RestSpec, Template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,8 @@ def test_stores_routes_and_queues_come_from_the_template() -> None:
         "/api/openapi.json": None,
         "/api/docs": None,
     }
-    assert spec.rest.unauthorized.status == 401 and '"unauthorized"' in spec.rest.unauthorized.body
+    status, _, body = spec.rest.gateway_response("UNAUTHORIZED", 401).render(401, "Unauthorized", "r1")
+    assert status == 401 and json.loads(body)["error"]["code"] == "unauthorized"
     assert "audio/*" in spec.rest.binary_media_types
     assert spec.websocket is not None and spec.websocket.body_path == ("action",)
     assert all(route.function == "GatewayFunction" for route in spec.websocket.routes.values())
@@ -101,3 +103,24 @@ Resources:
     assert resolver.resolve(props["E"]) == "${Literal}"
     with pytest.raises(Unresolvable):
         resolver.resolve(props["F"])
+
+
+def test_api_gateways_own_errors_take_the_templates_shape_else_its_default() -> None:
+    rest = Template.load().stack_spec(moto_url="http://127.0.0.1:5000").rest
+    assert rest is not None
+    status, headers, body = rest.gateway_response("REQUEST_TOO_LARGE", 413).render(413, "too long", "r1")
+    assert status == 413 and "Access-Control-Allow-Origin" in headers
+    assert json.loads(body)["error"]["code"] == "payload_too_large"
+    # No entry of its own: DEFAULT_4XX, whose template carries API Gateway's message as a JSON string.
+    _, _, body = rest.gateway_response("MISSING_AUTHENTICATION_TOKEN", 403).render(403, 'a "quoted" token', "r2")
+    assert json.loads(body) == {"error": {"code": "bad_request", "message": 'a "quoted" token'}}
+    status, _, body = rest.gateway_response("DEFAULT_5XX", 502).render(502, "Internal server error", "r3")
+    assert status == 502 and json.loads(body)["error"]["code"] == "internal"
+    # A template without GatewayResponses: API Gateway's own body.
+    bare = RestSpec(stage="Prod", routes=())
+    assert bare.gateway_response("REQUEST_TOO_LARGE", 413).render(413, "too long", "r4") == (
+        413,
+        {},
+        '{"message": "too long"}',
+    )
+    assert isinstance(bare.gateway_response("UNAUTHORIZED", 401), GatewayResponse)

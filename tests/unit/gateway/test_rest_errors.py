@@ -46,6 +46,9 @@ def test_wrong_method_is_a_json_405():
         (json.dumps({"role": "astronaut"}), "role"),
         (json.dumps({"role": "backend_engineer", "level": "guru"}), "level"),
         (json.dumps({"role": "backend_engineer", "num_questions": 0}), "num_questions"),
+        (json.dumps({"role": "backend_engineer", "num_questions": True}), "num_questions"),  # not taken as 1
+        (json.dumps({"role": "backend_engineer", "num_questions": "5"}), "num_questions"),
+        (json.dumps({"role": "backend_engineer", "max_follow_ups": 1.5}), "max_follow_ups"),
         (json.dumps({"role": "backend_engineer", "job_description": "x" * 20_001}), "job_description"),
         (json.dumps({"role": "backend_engineer", "custom_questions": ["short"]}), "custom_questions"),
     ],

@@ -19,14 +19,14 @@ class SessionConfig(BaseModel):
     level: Level = "mid"
     interview_type: InterviewType = "mixed"
     mode: Mode = "evaluate"
-    num_questions: int = Field(5, ge=1, le=MAX_QUESTIONS)
+    num_questions: int = Field(5, ge=1, le=MAX_QUESTIONS, strict=True)
     language: str = Field("en", pattern=r"^[a-z]{2}$", description="ISO 639-1 language of the answers")
     job_description: str | None = Field(None, max_length=20_000)
     resume_text: str | None = Field(None, max_length=30_000)
     custom_questions: list[str] = Field(
         default=[], max_length=MAX_QUESTIONS, description="The candidate's own questions"
     )
-    max_follow_ups: int = Field(1, ge=0, le=3, description="Follow-up questions at most per question")
+    max_follow_ups: int = Field(1, ge=0, le=3, strict=True, description="Follow-up questions at most per question")
 
     @field_validator("language")
     @classmethod

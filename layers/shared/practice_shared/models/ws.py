@@ -27,7 +27,7 @@ class AudioChunk(BaseModel):
 
     action: Literal["audio_chunk"]
     answer_id: str = Field(pattern=ANSWER_ID)
-    seq: int = Field(ge=0, lt=MAX_CHUNKS)
+    seq: int = Field(ge=0, lt=MAX_CHUNKS, strict=True)
     data: str = Field(min_length=1, max_length=(MAX_CHUNK_BYTES * 4) // 3 + 4)
     content_type: Literal[STREAM_TYPES] | None = None  # type: ignore[valid-type]
 
@@ -37,7 +37,7 @@ class EndAnswer(BaseModel):
 
     action: Literal["end_answer"]
     answer_id: str = Field(pattern=ANSWER_ID)
-    last_seq: int = Field(ge=0, lt=MAX_CHUNKS)
+    last_seq: int = Field(ge=0, lt=MAX_CHUNKS, strict=True)
 
 
 class TextAnswer(BaseModel):
