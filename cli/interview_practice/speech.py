@@ -89,7 +89,7 @@ def format_transcription(result: Transcription) -> str:
     lines += [
         "",
         "Delivery:",
-        f"  Words per minute: {d.words_per_minute:.0f} ({d.word_count} words)",
+        f"  Words per minute: {_pace(d.words_per_minute)} ({d.word_count} words)",
         f"  Speaking / silence: {d.speaking_seconds:.1f} s / {d.silence_seconds:.1f} s (ratio {d.speaking_ratio:.2f})",
         f"  Fillers: {d.filler_count} ({_counts(d.fillers)}), {d.fillers_per_100_words:.1f} per 100 words",
         f"  Pauses: {d.pause_count}, longest {d.longest_pause_seconds:.1f} s",
@@ -97,6 +97,10 @@ def format_transcription(result: Transcription) -> str:
         f"  Repeated words: {_counts(d.repeated_words)}",
     ]
     return "\n".join(lines)
+
+
+def _pace(words_per_minute: float | None) -> str:
+    return "too short to measure" if words_per_minute is None else f"{words_per_minute:.0f}"
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -5,7 +5,8 @@ Rules (matching is on whole word tokens, never on substrings: "number" is not "u
 * Tokens: each recognised word lower-cased, with surrounding punctuation removed ("Um," -> "um"). A token
   followed by punctuation, by a pause of at least ``PAUSE_SECONDS`` or by the end of the answer ends a phrase.
 * Words: every token counts, fillers included (they take speaking time); ``words_per_minute`` is the word count
-  over the speaking span, from the first word's start to the last word's end.
+  over the speaking span, from the first word's start to the last word's end, and is not given (None) for fewer
+  than ``MIN_PACE_WORDS`` words or a span under ``MIN_PACE_SECONDS`` ("Yes." is not 300 words per minute).
 * Fillers: hesitation sounds (um, uh, er, ah, hmm and their spellings such as "umm", "uhh", "erm", "hm"), plus
   "you know" and "I mean" when they end a phrase ("..., you know, ..." but not "you know the answer"), plus
   "like" only when set off on both sides ("I was, like, ..." or "Like, ..."), so "I'd like to", "looks like"
@@ -30,6 +31,8 @@ from itertools import pairwise
 from practice_shared.models.voice import DeliveryMetrics, Pause, WordTiming
 
 PAUSE_SECONDS = 0.5
+MIN_PACE_WORDS = 8
+MIN_PACE_SECONDS = 3.0
 
 _HESITATIONS = (
     (re.compile(r"u+m+"), "um"),
@@ -175,7 +178,7 @@ def analyze(words: Sequence[WordTiming], duration: float) -> DeliveryMetrics:
     filler_count = sum(fillers.values())
     return DeliveryMetrics(
         word_count=count,
-        words_per_minute=round(count * 60 / span, 1) if span > 0 else 0.0,
+        words_per_minute=round(count * 60 / span, 1) if count >= MIN_PACE_WORDS and span >= MIN_PACE_SECONDS else None,
         speaking_seconds=round(speaking, 2),
         silence_seconds=round(max(duration - speaking, 0.0), 2),
         speaking_ratio=round(min(speaking / duration, 1.0), 3) if duration > 0 else 0.0,

@@ -93,6 +93,17 @@ def test_unanswered_questions_appear_with_no_score():
     assert answered.follow_ups
 
 
+def test_answers_too_short_for_a_pace_show_none():
+    short = DELIVERY.model_copy(update={"words_per_minute": None})
+    report = build_report(_session(), [_answer(0, STORY_WE, delivery=short), _answer(1, BUZZWORDS, delivery=short)])
+    assert report.delivery_summary is not None and report.delivery_summary["voice_answers"] == 2
+    assert "words_per_minute" not in report.delivery_summary and "pace" not in report.delivery_summary
+    assert "words_per_minute" not in report.questions[0].delivery
+    mixed = build_report(_session(), [_answer(0, STORY_WE, delivery=short), _answer(1, BUZZWORDS, delivery=DELIVERY)])
+    assert mixed.delivery_summary["words_per_minute"] == 190  # the pace of the answers that have one
+    assert not any("words per minute" in line for line in report.questions[0].feedback.improvements)
+
+
 def test_report_is_deterministic():
     answers = _answers()
     assert (

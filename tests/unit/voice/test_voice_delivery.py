@@ -122,7 +122,14 @@ def test_punctuation_only_words_are_not_words() -> None:
     assert analyze(words, 2.0).word_count == 2
 
 
+def test_too_few_words_or_too_short_a_span_has_no_pace() -> None:
+    assert analyze(timed("yes"), 1.0).words_per_minute is None  # one word in 0.3 s is not 200 words per minute
+    assert analyze(timed("a b c d e f g"), 5.0).words_per_minute is None  # 7 words
+    assert analyze(timed("a b c d e f g h", word=0.2), 5.0).words_per_minute is None  # 8 words, but in 2.3 s
+    assert analyze(timed("a b c d e f g h"), 5.0).words_per_minute == pytest.approx(8 * 60 / 3.1, abs=0.1)
+
+
 def test_no_words_gives_zeros() -> None:
     m = analyze([], 3.0)
-    assert (m.word_count, m.words_per_minute, m.speaking_seconds, m.silence_seconds) == (0, 0.0, 0.0, 3.0)
+    assert (m.word_count, m.words_per_minute, m.speaking_seconds, m.silence_seconds) == (0, None, 0.0, 3.0)
     assert (m.filler_count, m.pause_count, m.hedging_count, m.speaking_ratio) == (0, 0, 0, 0.0)

@@ -102,7 +102,7 @@ def _delivery(s: _Score, m: Measures, *, pace: bool, pauses: bool, ratio: bool) 
     if d is None or not d.word_count:
         return
     wpm = d.words_per_minute
-    if pace:
+    if pace and wpm is not None:
         if PACE[0] <= wpm <= PACE[1]:
             s.up(0.05, f"From the recording: a comfortable pace of {wpm:.0f} words per minute.")
         else:
@@ -315,7 +315,8 @@ def _signals(m: Measures) -> dict[str, float | int | str]:
         signals["i_action_sentences"] = m.star.i_actions
         signals["we_action_sentences"] = m.star.we_actions
     if m.delivery is not None:
-        signals["words_per_minute"] = round(m.delivery.words_per_minute, 1)
+        if m.delivery.words_per_minute is not None:
+            signals["words_per_minute"] = round(m.delivery.words_per_minute, 1)
         signals["longest_pause_seconds"] = round(m.delivery.longest_pause_seconds, 2)
         signals["speaking_ratio"] = round(m.delivery.speaking_ratio, 3)
     return signals

@@ -78,8 +78,9 @@ def _prompt(question: Question, answer: str, role: str, level: str, delivery: De
         "an answer told only with 'we' scores low on star_structure and role_relevance.",
     ]
     if delivery is not None:
+        pace = f"at {delivery.words_per_minute:.0f} words per minute " if delivery.words_per_minute else ""
         lines.append(
-            f"It was spoken at {delivery.words_per_minute:.0f} words per minute with "
+            f"It was spoken {pace}with "
             f"{delivery.fillers_per_100_words:.1f} fillers per 100 words; the longest pause was "
             f"{delivery.longest_pause_seconds:.1f} seconds. Let this inform clarity and communication."
         )

@@ -104,8 +104,9 @@ def _delivery_row(answer: AnswerRecord | None) -> dict[str, float | int] | None:
     if answer is None or answer.delivery is None:
         return None
     d = answer.delivery
+    pace = {} if d.words_per_minute is None else {"words_per_minute": d.words_per_minute}
     return {
-        "words_per_minute": round(d.words_per_minute, 1),
+        **pace,
         "fillers_per_100_words": round(d.fillers_per_100_words, 2),
         "pause_count": d.pause_count,
         "longest_pause_seconds": round(d.longest_pause_seconds, 2),
@@ -217,16 +218,19 @@ def _delivery_summary(scored: list[_Scored]) -> dict[str, float | int | str] | N
     if not spoken:
         return None
     words = sum(d.word_count for d in spoken)
-    wpm = _mean([d.words_per_minute for d in spoken])
-    return {
+    paced = [d.words_per_minute for d in spoken if d.words_per_minute is not None]
+    wpm = _mean(paced) if paced else None
+    summary: dict[str, float | int | str] = {
         "voice_answers": len(spoken),
-        "words_per_minute": wpm,
         "fillers_per_100_words": round(100.0 * sum(d.filler_count for d in spoken) / max(1, words), 2),
         "pauses": sum(d.pause_count for d in spoken),
         "longest_pause_seconds": round(max(d.longest_pause_seconds for d in spoken), 2),
         "speaking_ratio": round(sum(d.speaking_ratio for d in spoken) / len(spoken), 3),
-        "pace": "comfortable" if 120 <= wpm <= 170 else ("slow" if wpm < 120 else "fast"),
     }
+    if wpm is not None:  # every spoken answer too short for a pace: none is shown
+        summary["words_per_minute"] = wpm
+        summary["pace"] = "comfortable" if 120 <= wpm <= 170 else ("slow" if wpm < 120 else "fast")
+    return summary
 
 
 def _practice_plan(scored: list[_Scored], criteria: dict[str, float], level: str) -> list[PracticeItem]:

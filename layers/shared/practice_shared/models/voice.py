@@ -27,7 +27,9 @@ class DeliveryMetrics(BaseModel):
     """How the answer was spoken, computed from word timestamps."""
 
     word_count: int
-    words_per_minute: float
+    words_per_minute: float | None = Field(
+        description="Words over the speaking span; None when the answer is too short for a pace to mean anything"
+    )
     speaking_seconds: float = Field(description="Time covered by words")
     silence_seconds: float = Field(description="Clip time not covered by words")
     speaking_ratio: float = Field(ge=0, le=1, description="speaking_seconds / clip duration")
