@@ -303,6 +303,8 @@ def show_result(console: Console, result: dict[str, Any], mode: str) -> None:
     if answer.get("source") == "audio":
         console.say("What we heard:")
         console.wrapped(answer.get("text", ""), indent="  ")
+        if answer.get("language_warning"):
+            console.wrapped(f"Warning: {answer['language_warning']}", indent="  ")
         delivery = (result.get("transcription") or {}).get("delivery") or answer.get("delivery") or {}
         if rows := _delivery_rows(delivery):
             console.say(table(["Delivery", "Value"], rows, console.width))

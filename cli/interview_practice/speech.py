@@ -82,6 +82,7 @@ def format_transcription(result: Transcription) -> str:
         f"Language: {result.language} (probability {result.language_probability:.2f})   Model: {result.model}",
         f"Confidence: {result.confidence:.2f}   Duration: {result.duration_seconds:.2f} s   "
         f"Processed in {result.processing_seconds:.2f} s",
+        *([f"Warning: {result.language_warning}"] if result.language_warning else []),
     ]
     if result.words:
         lines += ["", f"{'start':>7} {'end':>7} {'prob':>5}  word"]

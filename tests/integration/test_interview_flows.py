@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from voice_samples import convert, espeak
+from voice_samples import FRENCH, convert, espeak
 from websockets.sync.client import ClientConnection, connect
 
 from local_stack.stack import LocalStack
@@ -64,12 +64,19 @@ def test_rest_interview_with_uploaded_voice_answers_in_evaluate_mode(api: httpx.
     question = started["question"]
     assert question["audio"]["audio_url"] and httpx.get(question["audio"]["audio_url"]).status_code == 200
 
-    for index in range(2):
-        key = upload(api, session_id, spoken_webm, "audio/webm")
+    # The second answer is in French, in an English interview: accepted, with a warning that stays with it.
+    french = espeak(FRENCH, voice="fr", speed=150)
+    for index, (audio, content_type) in enumerate([(spoken_webm, "audio/webm"), (french, "audio/wav")]):
+        key = upload(api, session_id, audio, content_type)
         result = ok(api.post(f"/sessions/{session_id}/submit-answer", json={"audio_key": key}))
-        transcript = result["transcription"]["text"].lower()
-        assert "idempotency" in transcript or "checkout" in transcript
-        assert result["transcription"]["delivery"]["words_per_minute"] > 60
+        if index == 0:
+            transcript = result["transcription"]["text"].lower()
+            assert "idempotency" in transcript or "checkout" in transcript
+            assert result["transcription"]["delivery"]["words_per_minute"] > 60
+            assert result["answer"]["language_warning"] is None
+        else:
+            assert "sounded like French" in result["answer"]["language_warning"]
+            assert result["transcription"]["language_warning"] == result["answer"]["language_warning"]
         assert result["evaluation"]["criteria"] and result["feedback"]["improved_answer_outline"]
         nxt = ok(api.post(f"/sessions/{session_id}/next-question"))
         assert nxt["done"] is (index == 1)
@@ -77,6 +84,7 @@ def test_rest_interview_with_uploaded_voice_answers_in_evaluate_mode(api: httpx.
     ended = ok(api.post(f"/sessions/{session_id}/end"))
     report = ended["report"]
     assert report["answered"] == 2 and report["overall"] is not None and report["delivery_summary"]
+    assert [q["language_warning"] is not None for q in report["questions"]] == [False, True]
     assert ended["summary_audio"]["audio_url"]
     recorded = [q["audio_url"] for q in report["questions"]]
     assert all(recorded) and httpx.get(recorded[0]).content == spoken_webm

@@ -13,6 +13,12 @@ import numpy as np
 ANSWER = "My manager asked me to estimate the work, so I broke it into smaller tasks."
 FILLERS = "Um, well, we had, uh, three engineers and, um, a very tight deadline."
 SPANISH = "Me gusta trabajar en equipo porque aprendo mucho de mis compañeros."
+FRENCH = "Dans mon dernier poste, j'ai dirigé une petite équipe qui devait livrer un nouveau service en trois mois."
+RUSSIAN = "На моей последней работе я руководил небольшой командой, которая должна была за три месяца запустить сервис."  # noqa: RUF001
+TECHNICAL = (
+    "An index speeds up reads because the database can find rows without scanning the whole table, "
+    "but every write has to update it too, so it costs storage and write time."
+)
 # Two sentences: from espeak-ng's German voice, the first alone left Whisper base barely surer of German than of
 # English (0.44 against 0.43 on one machine, over 0.5 on another); with the second it is 0.94.
 GERMAN = (

@@ -175,6 +175,7 @@ def _submit(request: dict[str, Any]) -> AnswerResult:
             source="audio",
             audio_key=key,
             transcription_confidence=transcription.confidence,
+            language_warning=transcription.language_warning,
             delivery=transcription.delivery.model_dump(),
         )
     SubmitAnswerPayload.model_validate(payload)

@@ -366,6 +366,7 @@ def _record_voice_answer(request: dict[str, Any]) -> AnswerResult:
         source="audio",
         audio_key=key,
         transcription_confidence=transcription.confidence,
+        language_warning=transcription.language_warning,
         delivery=transcription.delivery,
         client_answer_id=answer_id,
     )

@@ -190,6 +190,7 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
         source=payload.source,
         audio_key=payload.audio_key,
         transcription_confidence=payload.transcription_confidence,
+        language_warning=payload.language_warning,
         delivery=payload.delivery,
         created_at=now_iso(),
     )

@@ -11,7 +11,8 @@ Settings, chosen by measurement (``bench/bench_voice.py``; figures in ``function
   probability) is skipped without temperature fallbacks: the half-second tail after the last sentence of a 30 s
   WebM answer otherwise cost five fallback decodes (~2.5 s) and came out as "Thanks for watching." or "You";
   the word error rate on 106 clean clips did not change;
-* language detection only when the request gives no language (it costs an encoder pass);
+* language detection only when the request gives no language (it costs an encoder pass, ~0.55 s for base on two
+  cores), or when a given language's transcript looks wrong (:func:`language_warning`);
 * for English with ``keep_fillers``, a short prompt written with fillers so that Whisper writes "um" and "uh"
   instead of silently dropping them (base, beam 5: filler recall 10/15 -> 13/15 on our filler clips; on the 68
   clips without fillers the word error rate went 12.4% -> 10.3% and no filler was invented);
@@ -44,7 +45,8 @@ from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
 from practice_shared.config import get_settings
 from practice_shared.errors import Unprocessable
-from practice_shared.models.voice import Transcription, WordTiming
+from practice_shared.models.common import LANGUAGE_NAMES
+from practice_shared.models.voice import DeliveryMetrics, Transcription, WordTiming
 from practice_shared.observability import MetricUnit, logger, metrics, tracer
 from voice import delivery, model_store
 from voice.audio import SAMPLE_RATE
@@ -59,6 +61,15 @@ WINDOW_TOKENS = 224
 SPEECH_END_SECONDS = 0.5
 HOLE_SECONDS = 3.0
 UNDETERMINED = "und"
+# A transcript in the language asked for is checked when its confidence is under this, or when over half its words
+# are fillers or repeats (Whisper, made to write a language the speaker is not speaking, loops: "uh, uh, uh", "so,
+# so, so"). Native espeak-ng English in five accents: confidence 0.74-0.92; French, Spanish, Italian, Portuguese
+# and Polish transcribed as English: 0.01-0.32, Russian 0.74 ("uh, uh, uh, ...").
+CHECK_LANGUAGE_BELOW = 0.65
+# It is taken for another language when the language asked for has less probability than this (the same English
+# clips: 0.47-0.97; those five languages and Russian: 0.02-0.15).
+OTHER_LANGUAGE_BELOW = 0.2
+NAMED_LANGUAGE_AT = 0.5  # the language heard is named only when the model is this sure of it
 
 _models: dict[str, WhisperModel] = {}
 _load_lock = threading.Lock()
@@ -145,6 +156,10 @@ def transcribe(
         if forced is None:
             detected, probability = _detect_language(whisper, voiced)
         text, words = _decode(whisper, voiced, speech, duration, detected, keep_fillers)
+    analytics = delivery.analyze(words, duration)
+    warning = None
+    if forced is not None and whisper.model.is_multilingual and _doubtful(words, analytics):
+        warning = language_warning(whisper, voiced, forced)
     result = Transcription(
         text=text,
         no_speech=not words,
@@ -153,9 +168,10 @@ def transcribe(
         confidence=round(confidence(words), 4),
         duration_seconds=round(duration, 3),
         words=words,
-        delivery=delivery.analyze(words, duration),
+        delivery=analytics,
         model=name,
         processing_seconds=round(time.perf_counter() - started, 3),
+        language_warning=warning,
     )
     _record(result)
     return result
@@ -165,6 +181,32 @@ def _detect_language(whisper: WhisperModel, voiced: np.ndarray) -> tuple[str, fl
     with tracer.provider.in_subsegment("## detect_language"):
         language, probability, _ = whisper.detect_language(voiced[: LANGUAGE_DETECTION_SECONDS * SAMPLE_RATE])
     return language, float(probability)
+
+
+def _doubtful(words: list[WordTiming], analytics: DeliveryMetrics) -> bool:
+    """Whether a transcript looks like speech in another language forced into the one asked for."""
+    if not words:
+        return False
+    looped = analytics.filler_count + sum(analytics.repeated_words.values())
+    return confidence(words) < CHECK_LANGUAGE_BELOW or 2 * looped > analytics.word_count
+
+
+def language_warning(whisper: WhisperModel, voiced: np.ndarray, expected: str) -> str | None:
+    """A message for the candidate when ``voiced`` does not sound like the ``expected`` language, else None."""
+    with tracer.provider.in_subsegment("## check_language"):
+        top, probability, ranked = whisper.detect_language(voiced[: LANGUAGE_DETECTION_SECONDS * SAMPLE_RATE])
+    expected_probability = dict(ranked).get(expected, 0.0)
+    if expected_probability >= OTHER_LANGUAGE_BELOW:
+        return None
+    metrics.add_metric(name="OtherLanguageSpoken", unit=MetricUnit.Count, value=1)
+    logger.info("Other language spoken", extra={"expected": expected, "detected": top, "probability": probability})
+    asked = LANGUAGE_NAMES.get(expected, f"the language '{expected}'")
+    heard = LANGUAGE_NAMES.get(top) if probability >= NAMED_LANGUAGE_AT and top != expected else None
+    sounded = f"this answer sounded like {heard}" if heard else "this answer did not sound like it"
+    return (
+        f"This interview is in {asked}, but {sounded}, so its transcript and score are probably wrong. "
+        f"Please answer in {asked}, or type your answers."
+    )
 
 
 def token_budget(seconds: float) -> int:

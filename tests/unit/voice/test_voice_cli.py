@@ -51,6 +51,14 @@ def test_transcribe_prints_a_readable_report(tmp_path: Path, capsys, tiny_model,
     assert not any(line.startswith("{") for line in out.splitlines()), "no log lines mixed into the output"
 
 
+def test_transcribe_warns_of_speech_in_another_language(tmp_path: Path, capsys, base_model) -> None:
+    clip = tmp_path / "answer.wav"
+    clip.write_bytes(samples.espeak(samples.FRENCH, voice="fr", speed=150))
+    code, out, _ = _run(capsys, "transcribe", str(clip), "--model", "base", "--language", "en")
+    assert code == 0 and "Warning: This interview is in English, but this answer sounded like French" in out
+    assert "Words per minute: too short to measure" not in out
+
+
 def test_errors_are_short_messages_with_a_failing_status(tmp_path: Path, capsys) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("not audio at all\n" * 20)

@@ -50,6 +50,25 @@ def test_base_detects_other_languages(base_model, text: str, voice: str, code: s
     assert len(said & heard) >= len(said) / 2, result.text
 
 
+def test_speech_in_another_language_than_asked_is_flagged(base_model) -> None:
+    french = audio.decode(samples.espeak(samples.FRENCH, voice="fr", speed=150))
+    result = stt.transcribe(french, language="en")
+    assert result.language == "en" and result.confidence < stt.CHECK_LANGUAGE_BELOW, "checked: confidence is low"
+    assert result.language_warning is not None and "sounded like French" in result.language_warning
+    # Russian comes out as a loop of "uh" with fair confidence; mostly fillers is doubtful too. The model is not
+    # sure which language it is, so none is named.
+    russian = stt.transcribe(audio.decode(samples.espeak(samples.RUSSIAN, voice="ru", speed=150)), language="en")
+    assert russian.language_warning is not None and "did not sound like it" in russian.language_warning
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en-029"])
+def test_english_asked_and_spoken_is_not_flagged(base_model, voice: str) -> None:
+    english = audio.decode(samples.espeak(samples.TECHNICAL, voice=voice))
+    assert stt.transcribe(english, language="en").language_warning is None
+    # Checked whatever its confidence: en-029 (Caribbean English) is the accent the model is least sure of (0.47).
+    assert stt.language_warning(base_model, english, "en") is None
+
+
 @pytest.mark.parametrize("fmt", ["webm", "ogg", "mp3", "m4a", "flac"])
 def test_compressed_uploads_transcribe_like_the_wav(tiny_model, answer_wav: bytes, fmt: str) -> None:
     decoded = audio.decode(samples.convert(answer_wav, fmt))

@@ -31,6 +31,11 @@ export function scoreBadge(value, label = "Overall") {
   );
 }
 
+/** The server's warning that a spoken answer did not sound like the interview's language (nothing when none). */
+export function languageWarning(message) {
+  return message ? h("p", { class: "language-warning", role: "note" }, message) : null;
+}
+
 export function deliveryList(figures) {
   const rows = deliveryRows(figures);
   if (!rows.length) return null;

@@ -8,7 +8,7 @@ import { canRecord, MAX_SECONDS, MicrophoneError, Recorder } from "../recorder.j
 import { InterviewSocket } from "../socket.js";
 import { keepEndResult, keepRecording } from "../state.js";
 import { AnswerStream } from "../stream.js";
-import { deliveryList, evaluationView } from "./feedback.js";
+import { deliveryList, evaluationView, languageWarning } from "./feedback.js";
 
 const STAGES = [
   ["received", "Received"],
@@ -747,6 +747,7 @@ class Interview {
         "section",
         { class: "transcript" },
         h("h3", null, answer.source === "audio" ? "What we heard" : "Your answer"),
+        languageWarning(answer.language_warning || (transcription && transcription.language_warning)),
         h("p", { class: "transcript-text" }, answer.text || (transcription && transcription.text) || ""),
         typeof confidence === "number" && answer.source === "audio"
           ? h("p", { class: "hint" }, `Transcription confidence ${Math.round(confidence * 100)}%`)

@@ -6,7 +6,7 @@ import { barChart, radarChart } from "../charts.js";
 import { h, replace } from "../dom.js";
 import { criterionTitle, date, fixed, LEVELS, roleTitle, score } from "../format.js";
 import { endResult, recordingUrl } from "../state.js";
-import { deliveryList, outline, scoreBadge } from "./feedback.js";
+import { deliveryList, languageWarning, outline, scoreBadge } from "./feedback.js";
 
 function section(title, ...content) {
   return h("section", { class: "card report-section" }, h("h2", null, title), ...content);
@@ -165,6 +165,7 @@ function followUps(sessionId, q) {
           ? h("p", { class: "hint" }, "Skipped.")
           : [
               scoreBadge(f.overall, "Follow-up score"),
+              languageWarning(f.language_warning),
               h("p", { class: "transcript-text" }, f.answer),
               recording(
                 f.audio_url || recordingUrl(sessionId, q.index, i + 1),
@@ -194,6 +195,7 @@ function questionDetail(sessionId, q) {
         )
       : null,
     h("h4", null, "Your answer"),
+    languageWarning(q.language_warning),
     h("p", { class: "transcript-text" }, q.answer || "Not answered"),
     recording(audioUrl, `Your recorded answer to question ${q.index + 1}`),
     q.delivery ? h("details", null, h("summary", null, "Delivery"), deliveryList(q.delivery)) : null,

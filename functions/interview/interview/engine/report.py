@@ -128,6 +128,7 @@ def _follow_up_answers(item: _Scored, asked: list[str]) -> list[FollowUpResult]:
                 question=question,
                 answer=answer.text,
                 overall=item.follow_up_scores.get(k),
+                language_warning=answer.language_warning,
                 delivery=_delivery_row(answer),
                 audio_key=answer.audio_key,
             )
@@ -147,6 +148,7 @@ def _row(item: _Scored) -> QuestionResult:
         feedback=item.feedback,
         follow_ups=asked,
         follow_up_answers=_follow_up_answers(item, asked),
+        language_warning=item.main.language_warning if item.main else None,
         delivery=_delivery_row(item.main),
         audio_key=item.main.audio_key if item.main else None,
     )

@@ -78,6 +78,7 @@ class SubmitAnswerPayload(SessionRef):
     source: Literal["text", "audio"] = "text"
     audio_key: str | None = None
     transcription_confidence: float | None = None
+    language_warning: str | None = None
     delivery: DeliveryMetrics | None = None
     client_answer_id: str | None = None
 

@@ -114,6 +114,7 @@ class FollowUpResult(BaseModel):
     question: str
     answer: str | None = Field(None, description="The answer; null when the candidate skipped the follow-up")
     overall: float | None = Field(None, description="The follow-up answer's own score")
+    language_warning: str | None = Field(None, description="The speech did not sound like the session's language")
     delivery: dict[str, float | int] | None = None
     audio_key: str | None = None
     audio_url: str | None = Field(None, description="Time-limited link to the candidate's recorded answer")
@@ -133,6 +134,7 @@ class QuestionResult(BaseModel):
     follow_up_answers: list[FollowUpResult] = Field(
         default=[], description="Each follow-up asked, in order, with the answer given to it (or none: skipped)"
     )
+    language_warning: str | None = Field(None, description="The speech did not sound like the session's language")
     delivery: dict[str, float | int] | None = None
     audio_key: str | None = None
     audio_url: str | None = Field(None, description="Time-limited link to the candidate's recorded answer")

@@ -95,6 +95,7 @@ class AnswerRecord(BaseModel):
     source: Literal["text", "audio"] = "text"
     audio_key: str | None = None
     transcription_confidence: float | None = None
+    language_warning: str | None = Field(None, description="The speech did not sound like the session's language")
     delivery: DeliveryMetrics | None = None
     evaluation: Evaluation | None = None
     feedback: Feedback | None = None

@@ -79,6 +79,11 @@ class Transcription(BaseModel):
     delivery: DeliveryMetrics
     model: str
     processing_seconds: float
+    language_warning: str | None = Field(
+        None,
+        description="Set when the speech did not sound like the language asked for, so the transcript is likely "
+        "wrong (checked when the transcript's confidence is low): a message to show the candidate",
+    )
 
 
 class SynthesizeRequest(BaseModel):
