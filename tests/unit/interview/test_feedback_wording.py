@@ -127,7 +127,7 @@ def test_concise_is_praised_only_when_most_points_are_made():
 
 
 def test_the_practice_plan_speaks_to_the_candidate_in_the_second_person():
-    planned = PlannedQuestion(index=0, question=FEEDBACK_QUESTION, reason="Behavioural: feedback")
+    planned = PlannedQuestion(index=0, question=FEEDBACK_QUESTION, reason="Behavioral: feedback")
     session = SessionRecord(
         session_id="s-1",
         user_id="u-1",

@@ -12,7 +12,7 @@ from practice_shared.models.session import AnswerRecord, PlannedQuestion, Sessio
 from practice_shared.models.voice import DeliveryMetrics
 
 PLAN = [
-    PlannedQuestion(index=0, question=DEADLINE, reason="Behavioural: ownership"),
+    PlannedQuestion(index=0, question=DEADLINE, reason="Behavioral: ownership"),
     PlannedQuestion(index=1, question=IDEMPOTENCY, reason="Core topic"),
     PlannedQuestion(index=2, question=IDEMPOTENCY.model_copy(update={"id": "t-again"}), reason="Core topic"),
 ]

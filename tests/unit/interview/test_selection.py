@@ -85,7 +85,7 @@ def test_mixed_starts_with_a_warm_up_and_alternates():
 def test_behavioural_interview_has_no_technical_question():
     selected = select_questions(load_bank(), _config(num_questions=5, interview_type="behavioral"), seed="z")
     assert all(s.question.type in ("behavioral", "general") for s in selected)
-    assert any(s.reason.startswith("Behavioural: ") for s in selected)
+    assert any(s.reason.startswith("Behavioral: ") for s in selected)
 
 
 def test_avoided_questions_are_skipped_until_the_bank_runs_out():

@@ -263,7 +263,7 @@ def _practice_plan(scored: list[_Scored], criteria: dict[str, float], level: str
         )
     weak_stories = [i for i in answered if i.planned.question.type == "behavioral" and (i.overall or 0) < WEAK_BELOW]
     for item in weak_stories[:2]:
-        competency = item.planned.question.competency or "behavioural questions"
+        competency = item.planned.question.competency or "behavioral questions"
         missed = [k.key_point for k in (item.evaluation.key_points if item.evaluation else []) if not k.covered]
         plan.append(
             PracticeItem(

@@ -112,7 +112,7 @@ def _reason(question: Question, slot: str, ctx: _Context) -> str:
         topics = join_words([display(t) for t in question.topics[:3]])
         reason = f"Core {ctx.level} {role_title} topic" + (f": {topics}" if topics else "")
     elif question.type == "behavioral":
-        reason = f"Behavioural: {question.competency}" if question.competency else "Behavioural question"
+        reason = f"Behavioral: {question.competency}" if question.competency else "Behavioral question"
     else:
         reason = "General question about your experience and motivation"
     if slot == "warmup" and not (in_jd or in_cv):
