@@ -59,6 +59,6 @@ def transcribe_after(
             "words": words,
             "confidence": round(stt.confidence(words), 4),
             "duration_seconds": round(duration, 3),
-            "delivery": delivery.analyze(words, duration),
+            "delivery": delivery.analyze(words, duration, stt.silences(samples, recording.offset_seconds)),
         }
     )

@@ -15,8 +15,11 @@ Rules (matching is on whole word tokens, never on substrings: "number" is not "u
   "I'm not sure", "not sure", "maybe", "perhaps", "probably", "possibly", "somewhat", "more or less", and
   "kind of" / "sort of" unless they follow a determiner ("a kind of cache", "that sort of thing" are nouns).
   Hedges are reported apart from fillers: they are words with meaning, used too often they sound unsure.
-* Pauses: a gap of at least ``PAUSE_SECONDS`` between the end of a word and the start of the next
-  (half a second is a silence a listener notices; shorter gaps are normal breathing and word-timing noise).
+* Pauses: a silence of at least ``PAUSE_SECONDS`` between two words (half a second is a silence a listener
+  notices; shorter gaps are normal breathing and word-timing noise). Whisper stamps a word's start early, often
+  inside the silence before it (0.15-0.5 s on espeak-ng speech), so the gap between word timings alone reads
+  pauses short (1.0 s as 0.74, 0.6 as 0.56, under the threshold); when the recording's ``silences`` are known (from
+  voice activity detection), a pause is the longest of them between the two words' outer edges, if longer.
 * Repeated words: the same token twice in a row ("the the"), fillers excluded, not across a sentence end
   ("... do it. It ...").
 * Speaking time: the union of word spans; silence is the rest of the clip.
@@ -145,12 +148,30 @@ def find_repeats(tokens: Sequence[_Token]) -> Counter[str]:
     return found
 
 
-def find_pauses(words: Sequence[WordTiming]) -> list[Pause]:
-    """Silences of at least ``PAUSE_SECONDS`` between consecutive words."""
+def find_pauses(words: Sequence[WordTiming], silences: Sequence[tuple[float, float]] = ()) -> list[Pause]:
+    """Silences of at least ``PAUSE_SECONDS`` between consecutive words.
+
+    Each of the recording's ``silences`` (start, end; in order) is heard between the two words whose outer edges
+    overlap it most, and measures their pause when longer than the gap between their timings."""
+    pairs = list(pairwise(words))
+    measured = [(prev.end, _gap(prev, cur)) for prev, cur in pairs]
+    first = 0
+    for s_start, s_end in silences:
+        while first < len(pairs) and pairs[first][1].end <= s_start:
+            first += 1
+        best, at = 0.0, None
+        for i in range(first, len(pairs)):
+            prev, cur = pairs[i]
+            if prev.start >= s_end:
+                break
+            if (heard := min(s_end, cur.end) - max(s_start, prev.start)) > best:
+                best, at = heard, i
+        if at is not None and best > measured[at][1]:
+            measured[at] = (max(s_start, pairs[at][0].start), best)
     return [
-        Pause(start=round(prev.end, 2), duration=round(_gap(prev, cur), 2))
-        for prev, cur in pairwise(words)
-        if _gap(prev, cur) >= PAUSE_SECONDS
+        Pause(start=round(start, 2), duration=round(duration, 2))
+        for start, duration in measured
+        if duration >= PAUSE_SECONDS
     ]
 
 
@@ -165,13 +186,16 @@ def speaking_seconds(words: Sequence[WordTiming]) -> float:
     return total
 
 
-def analyze(words: Sequence[WordTiming], duration: float) -> DeliveryMetrics:
-    """Delivery metrics of an answer of ``duration`` seconds from its recognised ``words``."""
+def analyze(
+    words: Sequence[WordTiming], duration: float, silences: Sequence[tuple[float, float]] = ()
+) -> DeliveryMetrics:
+    """Delivery metrics of an answer of ``duration`` seconds from its recognised ``words`` and, where known, the
+    recording's ``silences`` (start, end in seconds; see :func:`find_pauses`)."""
     spoken = [w for w in words if _EDGE.sub("", w.word.strip())]
     tokens = tokenize(spoken)
     fillers = find_fillers(tokens)
     hedges = find_hedges(tokens)
-    pauses = find_pauses(spoken)
+    pauses = find_pauses(spoken, silences)
     speaking = speaking_seconds(spoken)
     span = spoken[-1].end - spoken[0].start if spoken else 0.0
     count = len(tokens)

@@ -18,7 +18,8 @@ Settings, chosen by measurement (``bench/bench_voice.py``; figures in ``function
   clips without fillers the word error rate went 12.4% -> 10.3% and no filler was invented);
 * stretches of speech Whisper skipped are decoded again (:func:`holes`): with the filler prompt, Whisper sometimes
   ends a window early, declaring the rest of it silent (5 of 16 spoken answers of 25-67 s lost 3-21 s);
-* word timestamps on: they feed the delivery analytics;
+* word timestamps on: they feed the delivery analytics, with the recording's silences (:func:`silences`, a second
+  voice activity pass that keeps short silences, ~1.8 ms per second of audio) to measure pauses;
 * at most 8 new tokens per second of the clip (+16), and never more than 224 per window (openai-whisper's own
   limit): with word timestamps, faster-whisper decodes the audio left after the last word as a window of its own,
   where Whisper often loops on one token until the limit (448 by default), then falls back to sampling; that cost
@@ -37,6 +38,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 from faster_whisper import WhisperModel
@@ -70,6 +72,9 @@ CHECK_LANGUAGE_BELOW = 0.65
 # clips: 0.47-0.97; those five languages and Russian: 0.02-0.15).
 OTHER_LANGUAGE_BELOW = 0.2
 NAMED_LANGUAGE_AT = 0.5  # the language heard is named only when the model is this sure of it
+# Silences for pause measurement: no padding, and ended after 0.1 s. On espeak-ng speech with silences of 0.3, 0.6,
+# 1.0, 1.5 and 2.5 s put between sentences, measured 0.26, 0.54, 0.99, 1.47 and 2.46 s.
+SILENCE_VAD = VadOptions(min_silence_duration_ms=100, speech_pad_ms=0)
 
 _models: dict[str, WhisperModel] = {}
 _load_lock = threading.Lock()
@@ -156,7 +161,7 @@ def transcribe(
         if forced is None:
             detected, probability = _detect_language(whisper, voiced)
         text, words = _decode(whisper, voiced, speech, duration, detected, keep_fillers)
-    analytics = delivery.analyze(words, duration)
+    analytics = delivery.analyze(words, duration, silences(samples) if words else [])
     warning = None
     if forced is not None and whisper.model.is_multilingual and _doubtful(words, analytics):
         warning = language_warning(whisper, voiced, forced)
@@ -181,6 +186,16 @@ def _detect_language(whisper: WhisperModel, voiced: np.ndarray) -> tuple[str, fl
     with tracer.provider.in_subsegment("## detect_language"):
         language, probability, _ = whisper.detect_language(voiced[: LANGUAGE_DETECTION_SECONDS * SAMPLE_RATE])
     return language, float(probability)
+
+
+def silences(samples: np.ndarray, offset: float = 0.0) -> list[tuple[float, float]]:
+    """The silences between stretches of speech in ``samples`` (start, end in seconds, plus ``offset``)."""
+    with tracer.provider.in_subsegment("## silences"):
+        speech = get_speech_timestamps(samples, SILENCE_VAD)
+    return [
+        (round(offset + a["end"] / SAMPLE_RATE, 3), round(offset + b["start"] / SAMPLE_RATE, 3))
+        for a, b in pairwise(speech)
+    ]
 
 
 def _doubtful(words: list[WordTiming], analytics: DeliveryMetrics) -> bool:

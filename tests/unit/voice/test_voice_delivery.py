@@ -3,7 +3,7 @@
 import pytest
 
 from practice_shared.models.voice import WordTiming
-from voice.delivery import PAUSE_SECONDS, analyze
+from voice.delivery import PAUSE_SECONDS, analyze, find_pauses
 
 
 def timed(text: str, word: float = 0.3, gap: float = 0.1, pauses: dict[int, float] | None = None) -> list[WordTiming]:
@@ -98,6 +98,18 @@ def test_pauses_use_the_threshold_and_report_the_longest() -> None:
     assert m.pause_count == 2
     assert [(p.start, p.duration) for p in m.pauses] == [(0.7, 0.5), (2.69, 2.25)]
     assert m.longest_pause_seconds == 2.25
+
+
+def test_pauses_are_measured_on_silences_heard_between_the_words() -> None:
+    words = timed("one two three four", pauses={2: 0.3})  # "two" ends at 0.7 s, "three" is stamped at 1.0 s
+    assert find_pauses(words) == []
+    # The recording's silence runs 0.65-1.2 s: "three" really starts later than stamped. It counts once, for the
+    # two words whose edges overlap it most, not again for "three" and "four".
+    (pause,) = find_pauses(words, [(0.65, 1.2)])
+    assert (pause.start, pause.duration) == (0.65, 0.55)
+    assert find_pauses(words, [(0.75, 0.95)]) == [], "a silence shorter than the gap leaves the gap as it is"
+    long = timed("one two three", pauses={2: 0.8})
+    assert [(p.start, p.duration) for p in find_pauses(long, [(3.0, 3.2)])] == [(0.7, 0.8)]  # elsewhere: ignored
 
 
 def test_rate_is_words_over_the_speaking_span_not_the_clip() -> None:

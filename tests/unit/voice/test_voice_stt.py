@@ -151,17 +151,18 @@ def test_speech_is_detected_once_and_words_keep_the_recordings_times(tiny_model,
     # Two sentences four seconds apart: the decoder hears them joined, and the words keep their own times.
     first, second = (audio.decode(samples.espeak(s, speed=150)) for s in samples.LONG_SENTENCES[:2])
     clip = np.concatenate([first, np.zeros(4 * 16_000, dtype=np.float32), second])
-    detections: list[int] = []
+    detections: list[tuple[int, bool]] = []
     detect = stt.get_speech_timestamps
 
-    def counted(samples_: np.ndarray, *args, **kwargs) -> list[dict]:
-        detections.append(len(samples_))
-        return detect(samples_, *args, **kwargs)
+    def counted(samples_: np.ndarray, options=None, *args, **kwargs) -> list[dict]:
+        detections.append((len(samples_), options is stt.SILENCE_VAD))
+        return detect(samples_, options, *args, **kwargs)
 
     monkeypatch.setattr(stt, "get_speech_timestamps", counted)
     monkeypatch.setattr(faster_whisper.transcribe, "get_speech_timestamps", counted)
     result = stt.transcribe(clip, language="en", model="tiny.en")
-    assert detections == [len(clip)], "one voice activity detection per transcription"
+    # One voice activity detection for the decoder, and one finding the silences that measure pauses.
+    assert detections == [(len(clip), False), (len(clip), True)]
     gap_starts, gap_ends = len(first) / 16_000, (len(first) + 4 * 16_000) / 16_000
     assert all(not (gap_starts + 0.5 < w.start < gap_ends - 0.5) for w in result.words), result.words
     assert result.words[-1].end > gap_ends + 1
@@ -250,3 +251,17 @@ def test_speech_whisper_skips_is_decoded_again(base_model, monkeypatch) -> None:
     assert result.words[-1].end > len(clip) / 16_000 - 2
     assert len(decoded) == 2 and decoded[0][1] and not decoded[1][1], "the skipped stretch, without the prompt"
     assert decoded[1][0] >= decoded[0][0] - 12.5  # from the last word heard to the end
+
+
+def test_pauses_are_measured_on_the_recordings_silences(base_model) -> None:
+    # Whisper stamps a word's start early, inside the silence before it: word timings alone read 1.0 s as 0.74.
+    gaps = [0.6, 1.0, 1.5]
+    parts = [np.zeros(4800, dtype=np.float32)]
+    for i, sentence in enumerate(samples.LONG_SENTENCES[:4]):
+        speech = audio.decode(samples.espeak(sentence, voice="en-us", speed=170))
+        voiced = np.flatnonzero(np.abs(speech) > 0.01)
+        parts.append(speech[voiced[0] : voiced[-1] + 1])  # espeak-ng's own silence around the sentence cut off
+        parts.append(np.zeros(int((gaps[i] if i < len(gaps) else 0.3) * 16_000), dtype=np.float32))
+    result = stt.transcribe(np.concatenate(parts), language="en")
+    assert [p.duration for p in result.delivery.pauses] == pytest.approx(gaps, abs=0.1)
+    assert result.delivery.longest_pause_seconds == pytest.approx(1.5, abs=0.1)
