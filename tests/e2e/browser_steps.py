@@ -59,6 +59,24 @@ def overflows_horizontally(page: Page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
 
 
+CHART_TEXT = """(selector) => {
+  const svg = document.querySelector(selector);
+  const box = svg.getBoundingClientRect();
+  const scale = box.width / svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll("text")].map((t) => {
+    const r = t.getBoundingClientRect();
+    const inside = r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5
+      && r.bottom <= box.bottom + 0.5;
+    return { text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale, inside };
+  });
+}"""
+
+
+def chart_text(page: Page, selector: str) -> list[dict]:
+    """Every text of the chart ``selector``: its size on screen in CSS pixels and whether it lies inside the chart."""
+    return page.evaluate(CHART_TEXT, selector)
+
+
 def set_up(page: Page, *, role: str, kind: str, questions: int, follow_ups: str, mode: str) -> None:
     """Fill the set-up form and start; returns once the first question is on screen."""
     page.get_by_label("Role").select_option(role)

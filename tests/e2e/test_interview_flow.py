@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from browser_steps import (
     SpokenAnswer,
+    chart_text,
     drop_websockets,
     focus_ring_width,
     nameless_controls,
@@ -102,6 +103,8 @@ def run_interview(page: Page, stack: LocalStack, answer_wav: SpokenAnswer, artif
 
     set_up(page, role="backend_engineer", kind="behavioral", questions=3, follow_ups="None", mode="Evaluate as I go")
     expect(page.locator("#question-text")).not_to_be_empty()
+    meta = page.locator(".interview-head .meta")
+    expect(meta).to_have_text("Backend Engineer · Mid-level · Behavioral · Evaluate as I go")
     expect(page.get_by_role("button", name=re.compile("Replay question"))).to_be_visible(timeout=20_000)
     assert nameless_controls(page) == []
     shot(page, artifacts, "02-question")
@@ -159,15 +162,28 @@ def run_interview(page: Page, stack: LocalStack, answer_wav: SpokenAnswer, artif
     shot(page, artifacts, "06-report-print")
     page.pdf(path=str(artifacts / "report.pdf"), format="A4", print_background=True)
     page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 390, "height": 844})
+    labels = chart_text(page, "svg.radar-chart")
+    assert all(t["inside"] for t in labels) and min(t["px"] for t in labels) >= 12, labels
+    assert not overflows_horizontally(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="History").first.click()
     page.get_by_role("heading", name="Your interviews").wait_for()
     dots = page.locator("svg.line-chart circle.dot")
     expect(dots).to_have_count(1)
     assert float(dots.first.get_attribute("data-value")) == pytest.approx(overall, abs=0.06)
+    assert min(t["px"] for t in chart_text(page, "svg.line-chart")) >= 12
     shot(page, artifacts, "07-history")
     page.set_viewport_size({"width": 360, "height": 780})
     assert not overflows_horizontally(page)
+    page.wait_for_function(  # the chart is drawn again for the new width
+        "() => { const svg = document.querySelector('svg.line-chart');"
+        " return Math.abs(svg.getBoundingClientRect().width - svg.viewBox.baseVal.width) < 1; }"
+    )
+    texts = chart_text(page, "svg.line-chart")
+    assert all(t["inside"] for t in texts) and min(t["px"] for t in texts) >= 12, texts
+    assert any(re.search(r"[A-Za-z]{3}", t["text"]) for t in texts), texts  # the date has the month in words
     shot(page, artifacts, "08-history-phone")
 
     session_rows = page.locator(".history-table tbody tr")

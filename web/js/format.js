@@ -93,6 +93,13 @@ export function date(iso) {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** The day of `iso` with the month in words ("12 Nov" or "Nov 12", as the locale writes it), and the year if asked. */
+export function day(iso, withYear = false) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso ?? "");
+  return d.toLocaleDateString(undefined, { day: "numeric", month: "short", year: withYear ? "numeric" : undefined });
+}
+
 export function clock(seconds) {
   const s = Math.max(0, Math.floor(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;

@@ -1,9 +1,9 @@
 // History: past sessions, the overall score over time, open a report or carry on, delete with confirmation.
 
 import { api } from "../api.js";
-import { lineChart } from "../charts.js";
+import { fitted, lineChart } from "../charts.js";
 import { h, replace, showAlert } from "../dom.js";
-import { date, fixed, LEVELS, roleTitle, TYPES } from "../format.js";
+import { date, day, fixed, LEVELS, roleTitle, TYPES } from "../format.js";
 import { forgetSession } from "../state.js";
 
 const STATES = { created: "Not started", active: "In progress", completed: "Completed" };
@@ -15,18 +15,17 @@ function progressChart(sessions) {
   if (!scored.length) {
     return h("p", { class: "hint" }, "Finish an interview to see your progress here.");
   }
-  const points = scored.map((s) => {
-    const when = new Date(s.completed_at || s.created_at);
-    return {
-      label: `${date(s.completed_at || s.created_at)}, ${roleTitle(s.role)}`,
-      short: when.toLocaleDateString(undefined, { month: "short", day: "numeric" }),
-      value: s.overall,
-    };
-  });
+  const when = (s) => s.completed_at || s.created_at;
+  const years = new Set(scored.map((s) => new Date(when(s)).getFullYear()));
+  const points = scored.map((s) => ({
+    label: `${date(when(s))}, ${roleTitle(s.role)}`,
+    short: day(when(s), years.size > 1),
+    value: s.overall,
+  }));
   return h(
     "figure",
     { class: "chart-box wide" },
-    lineChart(points, { title: "Overall score over time" }),
+    fitted((width) => lineChart(points, { title: "Overall score over time", width }), { class: "line-chart-box" }),
     h("figcaption", null, "Overall score of each completed interview, oldest first"),
   );
 }

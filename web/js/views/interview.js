@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { h, newId, replace, showAlert, toBase64 } from "../dom.js";
-import { clock, MODES, roleTitle, TYPES } from "../format.js";
+import { clock, LEVELS, MODES, roleTitle, TYPES } from "../format.js";
 import { canRecord, MAX_SECONDS, MicrophoneError, Recorder } from "../recorder.js";
 import { InterviewSocket } from "../socket.js";
 import { keepEndResult, keepRecording } from "../state.js";
@@ -279,7 +279,14 @@ class Interview {
     this.mode = config.mode;
     replace(
       this.meta,
-      `${roleTitle(config.role)} · ${TYPES[config.interview_type] || config.interview_type} · ${MODES[config.mode].title}`,
+      [
+        roleTitle(config.role),
+        LEVELS[config.level] || config.level,
+        TYPES[config.interview_type] || config.interview_type,
+        MODES[config.mode].title,
+      ]
+        .filter(Boolean)
+        .join(" · "),
     );
     this.connectSocket();
     if (view.question) this.showQuestion(view.question);
