@@ -50,6 +50,11 @@ def test_phone_width_resume_and_microphone_errors(browser, stack: LocalStack, ar
     shot(page, artifacts, "10-setup-phone-errors")
 
     page.get_by_label("Your own questions (optional)").fill("Tell me about a time you changed your mind.")
+    follow_ups = page.get_by_label("Follow-up questions per question")
+    page.get_by_label("Collect, then evaluate").check()
+    expect(follow_ups).to_be_disabled()  # collect mode asks none: follow-ups come from feedback on each answer
+    page.get_by_label("Evaluate as I go").check()
+    expect(follow_ups).to_be_enabled()
     set_up(
         page, role="product_manager", kind="behavioral", questions=1, follow_ups="None", mode="Collect, then evaluate"
     )

@@ -206,6 +206,18 @@ export function renderSetup(main) {
   );
   file.setAttribute("aria-describedby", "resume-hint resume-status");
 
+  // Follow-up questions come from an answer's evaluation, so collect mode (scored at the end) asks none.
+  const followUpsHint = form.querySelector("#max_follow_ups-hint");
+  const showFollowUps = () => {
+    const collect = form.querySelector("input[name=mode]:checked").value === "collect";
+    followUps.disabled = collect;
+    followUpsHint.textContent = collect
+      ? "None when everything is scored at the end: follow-ups come from feedback on each answer."
+      : "Asked when an answer leaves something out.";
+  };
+  modes.addEventListener("change", showFollowUps);
+  showFollowUps();
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     replace(formError);
