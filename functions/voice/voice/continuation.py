@@ -41,8 +41,10 @@ def transcribe_after(
     if (start_seconds <= 0 and not prior_words) or whole:
         return stt.transcribe(samples, language=language, keep_fillers=keep_fillers)
     rest = samples[max(0, int((start_seconds - recording.offset_seconds) * SAMPLE_RATE)) :]
+    silences = stt.find_silences(samples, recording.offset_seconds)  # once, for the tail and the whole answer
     if get_speech_timestamps(rest, TAIL_VAD):
-        tail = stt.transcribe(rest, language=language, keep_fillers=keep_fillers)
+        in_tail = [(max(0.0, a - start_seconds), b - start_seconds) for a, b in silences if b > start_seconds]
+        tail = stt.transcribe(rest, language=language, keep_fillers=keep_fillers, silences=in_tail)
     else:
         tail = stt.transcribe(np.zeros(0, dtype=np.float32), language=language, keep_fillers=keep_fillers)
     shifted = [
@@ -59,6 +61,6 @@ def transcribe_after(
             "words": words,
             "confidence": round(stt.confidence(words), 4),
             "duration_seconds": round(duration, 3),
-            "delivery": delivery.analyze(words, duration, stt.silences(samples, recording.offset_seconds)),
+            "delivery": delivery.analyze(words, duration, silences),
         }
     )

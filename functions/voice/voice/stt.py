@@ -18,7 +18,7 @@ Settings, chosen by measurement (``bench/bench_voice.py``; figures in ``function
   clips without fillers the word error rate went 12.4% -> 10.3% and no filler was invented);
 * stretches of speech Whisper skipped are decoded again (:func:`holes`): with the filler prompt, Whisper sometimes
   ends a window early, declaring the rest of it silent (5 of 16 spoken answers of 25-67 s lost 3-21 s);
-* word timestamps on: they feed the delivery analytics, with the recording's silences (:func:`silences`, a second
+* word timestamps on: they feed the delivery analytics, with the recording's silences (:func:`find_silences`, a second
   voice activity pass that keeps short silences, ~1.8 ms per second of audio) to measure pauses;
 * at most 8 new tokens per second of the clip (+16), and never more than 224 per window (openai-whisper's own
   limit): with word timestamps, faster-whisper decodes the audio left after the last word as a window of its own,
@@ -141,11 +141,16 @@ def normalize_language(language: str | None, model: WhisperModel, name: str) -> 
 
 @tracer.capture_method(capture_response=False)
 def transcribe(
-    samples: np.ndarray, language: str | None = None, keep_fillers: bool = True, model: str | None = None
+    samples: np.ndarray,
+    language: str | None = None,
+    keep_fillers: bool = True,
+    model: str | None = None,
+    silences: list[tuple[float, float]] | None = None,
 ) -> Transcription:
     """Transcribe 16 kHz mono float32 ``samples`` with word timings, confidence and delivery analytics.
 
     ``language`` (ISO 639-1) skips detection; with ``keep_fillers`` English transcripts keep "um"/"uh".
+    ``silences`` are the clip's (from :func:`find_silences`) when the caller has already found them.
     """
     name = model_name(model)
     whisper = get_model(name)
@@ -159,18 +164,21 @@ def transcribe(
     if speech:
         voiced = np.concatenate(collect_chunks(samples, speech)[0])  # the speech found, joined
         if forced is None:
-            detected, probability = _detect_language(whisper, voiced)
+            detected, probability, _ = _detect_language(whisper, voiced)
         text, words = _decode(whisper, voiced, speech, duration, detected, keep_fillers)
-    analytics = delivery.analyze(words, duration, silences(samples) if words else [])
+    if silences is None:
+        silences = find_silences(samples) if words else []
+    analytics = delivery.analyze(words, duration, silences)
+    heard = confidence(words)
     warning = None
-    if forced is not None and whisper.model.is_multilingual and _doubtful(words, analytics):
+    if forced is not None and whisper.model.is_multilingual and _doubtful(words, heard, analytics):
         warning = language_warning(whisper, voiced, forced)
     result = Transcription(
         text=text,
         no_speech=not words,
         language=detected,
         language_probability=round(probability, 4),
-        confidence=round(confidence(words), 4),
+        confidence=round(heard, 4),
         duration_seconds=round(duration, 3),
         words=words,
         delivery=analytics,
@@ -182,13 +190,14 @@ def transcribe(
     return result
 
 
-def _detect_language(whisper: WhisperModel, voiced: np.ndarray) -> tuple[str, float]:
+def _detect_language(whisper: WhisperModel, voiced: np.ndarray) -> tuple[str, float, dict[str, float]]:
+    """The most likely language of ``voiced``, its probability, and every language's probability."""
     with tracer.provider.in_subsegment("## detect_language"):
-        language, probability, _ = whisper.detect_language(voiced[: LANGUAGE_DETECTION_SECONDS * SAMPLE_RATE])
-    return language, float(probability)
+        language, probability, ranked = whisper.detect_language(voiced[: LANGUAGE_DETECTION_SECONDS * SAMPLE_RATE])
+    return language, float(probability), dict(ranked)
 
 
-def silences(samples: np.ndarray, offset: float = 0.0) -> list[tuple[float, float]]:
+def find_silences(samples: np.ndarray, offset: float = 0.0) -> list[tuple[float, float]]:
     """The silences between stretches of speech in ``samples`` (start, end in seconds, plus ``offset``)."""
     with tracer.provider.in_subsegment("## silences"):
         speech = get_speech_timestamps(samples, SILENCE_VAD)
@@ -198,20 +207,19 @@ def silences(samples: np.ndarray, offset: float = 0.0) -> list[tuple[float, floa
     ]
 
 
-def _doubtful(words: list[WordTiming], analytics: DeliveryMetrics) -> bool:
-    """Whether a transcript looks like speech in another language forced into the one asked for."""
+def _doubtful(words: list[WordTiming], heard: float, analytics: DeliveryMetrics) -> bool:
+    """Whether a transcript (of confidence ``heard``) looks like speech in another language forced into the one
+    asked for."""
     if not words:
         return False
     looped = analytics.filler_count + sum(analytics.repeated_words.values())
-    return confidence(words) < CHECK_LANGUAGE_BELOW or 2 * looped > analytics.word_count
+    return heard < CHECK_LANGUAGE_BELOW or 2 * looped > analytics.word_count
 
 
 def language_warning(whisper: WhisperModel, voiced: np.ndarray, expected: str) -> str | None:
     """A message for the candidate when ``voiced`` does not sound like the ``expected`` language, else None."""
-    with tracer.provider.in_subsegment("## check_language"):
-        top, probability, ranked = whisper.detect_language(voiced[: LANGUAGE_DETECTION_SECONDS * SAMPLE_RATE])
-    expected_probability = dict(ranked).get(expected, 0.0)
-    if expected_probability >= OTHER_LANGUAGE_BELOW:
+    top, probability, ranked = _detect_language(whisper, voiced)
+    if ranked.get(expected, 0.0) >= OTHER_LANGUAGE_BELOW:
         return None
     metrics.add_metric(name="OtherLanguageSpoken", unit=MetricUnit.Count, value=1)
     logger.info("Other language spoken", extra={"expected": expected, "detected": top, "probability": probability})
