@@ -107,6 +107,21 @@ def test_rest_interview_in_collect_mode_evaluates_at_the_end(api: httpx.Client, 
     assert report["answered"] == 2 and all(q["overall"] for q in report["questions"])
 
 
+def test_a_skipped_question_counts_as_asked_and_a_repeated_skip_moves_once(api: httpx.Client):
+    session_id = create(api, num_questions=3, max_follow_ups=0)
+    ok(api.post(f"/sessions/{session_id}/start"))
+    for _ in range(2):  # the client's retry of the same skip
+        moved = ok(api.post(f"/sessions/{session_id}/next-question", json={"from_index": 0}))
+        assert moved["question"]["index"] == 1
+    refused = api.post(f"/sessions/{session_id}/next-question", json={"from_index": "1"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "validation_error"
+    ok(api.post(f"/sessions/{session_id}/submit-answer", json={"text": ANSWER}))
+    assert ok(api.post(f"/sessions/{session_id}/next-question", json={"from_index": 1}))["question"]["index"] == 2
+    report = ok(api.post(f"/sessions/{session_id}/end"))["report"]
+    assert (report["answered"], report["asked"]) == (1, 3)
+    assert [bool(q["answer"]) for q in report["questions"]] == [False, True, False]
+
+
 # ---------------------------------------------------------------------------------------------- WebSocket
 
 
@@ -238,3 +253,26 @@ def test_missing_chunks_are_asked_for_and_duplicates_ignored(stack: LocalStack, 
         assert "checkout" in socket.wait_for("transcript", answer_id=answer_id)["transcription"]["text"].lower()
     finally:
         socket.close()
+
+
+def test_an_answer_started_over_is_dropped_and_the_new_one_recorded(stack: LocalStack, spoken_ogg: bytes):
+    api, socket, session_id = _ws_session(stack, "collect")
+    try:
+        dropped = uuid.uuid4().hex
+        chunks = -(-len(spoken_ogg) // CHUNK_BYTES)
+        socket.stream(dropped, spoken_ogg, "audio/ogg", range(chunks // 2))
+        socket.send(action="discard_answer", answer_id=dropped)
+        socket.wait_for("discarded", answer_id=dropped)
+        socket.send(action="end_answer", answer_id=dropped, last_seq=chunks // 2 - 1)
+        refused = socket.wait_for("error", answer_id=dropped)
+        assert refused["code"] == "invalid_transition" and "discarded" in refused["message"]
+
+        kept = uuid.uuid4().hex
+        last = socket.stream(kept, spoken_ogg, "audio/ogg")
+        socket.send(action="end_answer", answer_id=kept, last_seq=last)
+        assert "checkout" in socket.wait_for("transcript", answer_id=kept)["transcription"]["text"].lower()
+        socket.wait_for("answer_result", answer_id=kept)
+    finally:
+        socket.close()
+    answers = ok(api.get(f"/sessions/{session_id}"))["answers"]
+    assert [a["answer_id"] for a in answers] == [kept]

@@ -171,9 +171,10 @@ def test_joining_another_users_session_is_not_found_and_answers_cannot_reach_it(
         # Messages carry no session id: they act on the joined session, and Bob could join none of Alice's.
         send(ws, action="audio_chunk", answer_id=STREAM_ID, seq=2, data="AAAA")
         send(ws, action="end_answer", answer_id=STREAM_ID, last_seq=1)
+        send(ws, action="discard_answer", answer_id=STREAM_ID)
         send(ws, action="text_answer", answer_id="bobtext0001", text="Bob's answer to Alice's question.")
         send(ws, action="next_question")
-        assert [e["code"] for e in collect(ws, "error", 4)] == ["not_joined"] * 4
+        assert [e["code"] for e in collect(ws, "error", 5)] == ["not_joined"] * 5
     assert_untouched(stack, owned)
 
 
@@ -184,5 +185,7 @@ def test_a_joined_connection_cannot_finish_another_users_answer(stack: LocalStac
         send(ws, action="end_answer", answer_id=STREAM_ID, last_seq=1)  # Alice's answer id, in Bob's session
         (refused,) = events(ws, of_type("error"))
         assert refused["code"] == "not_found" and refused["answer_id"] == STREAM_ID
+        send(ws, action="discard_answer", answer_id=STREAM_ID)  # in Bob's session: there is no such answer
+        events(ws, of_type("discarded"))
     assert answer_items(stack, owned.bobs) == []
     assert_untouched(stack, owned)

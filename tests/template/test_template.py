@@ -20,6 +20,7 @@ ROUTE_KEYS = {
     "join",
     "audio_chunk",
     "end_answer",
+    "discard_answer",
     "text_answer",
     "next_question",
     "ping",

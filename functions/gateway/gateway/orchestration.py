@@ -56,9 +56,9 @@ def start(user_id: str, session_id: str) -> SessionView:
     return view.model_copy(update={"question": with_audio(view.question)})
 
 
-def next_question(user_id: str, session_id: str) -> NextQuestion:
-    """The next question and its audio."""
-    result = NextQuestion.model_validate(session_action("next_question", user_id, session_id))
+def next_question(user_id: str, session_id: str, from_index: int | None = None) -> NextQuestion:
+    """The next question and its audio (moving on only from question ``from_index``, if given)."""
+    result = NextQuestion.model_validate(session_action("next_question", user_id, session_id, from_index=from_index))
     return result.model_copy(update={"question": with_audio(result.question)})
 
 

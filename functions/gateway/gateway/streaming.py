@@ -26,7 +26,7 @@ from practice_shared.config import get_settings
 from practice_shared.invoke import send_event
 from practice_shared.models.api import AnswerResult, NextQuestion, SessionView, SubmitAnswerPayload
 from practice_shared.models.voice import TranscribeRequest, Transcription, WordTiming
-from practice_shared.models.ws import MAX_CHUNK_BYTES, AudioChunk, EndAnswer, TextAnswer
+from practice_shared.models.ws import MAX_CHUNK_BYTES, AudioChunk, DiscardAnswer, EndAnswer, TextAnswer
 from practice_shared.observability import count_error, logger
 from practice_shared.store import audio as audio_store
 from practice_shared.store import quotas, streams
@@ -51,9 +51,13 @@ def _self_invoke(action: str, payload: dict[str, Any]) -> None:
     send_event(os.environ["AWS_LAMBDA_FUNCTION_NAME"], action, payload)
 
 
+def _stream_folder(stream: Stream) -> str:
+    """The S3 prefix of one streamed answer's chunks (and of its partial recordings)."""
+    return f"{audio_store.stream_prefix(stream.user_id, stream.session_id)}{stream.answer_id}/"
+
+
 def _chunk_key(stream: Stream, seq: int) -> str:
-    prefix = audio_store.stream_prefix(stream.user_id, stream.session_id)
-    return f"{prefix}{stream.answer_id}/{seq:06d}"
+    return f"{_stream_folder(stream)}{seq:06d}"
 
 
 def resume_state(user_id: str, session_id: str, answer_id: str) -> dict[str, Any]:
@@ -94,7 +98,7 @@ def receive_chunk(connection_id: str, user_id: str, session_id: str, message: Au
         )
         return
     if current.status not in {"streaming", "failed"}:
-        raise errors.Conflict("This answer has already been submitted; start a new answer.", code="invalid_transition")
+        raise _closed(current)
     if current.bytes_received + len(data) > get_settings().max_audio_bytes:
         raise errors.PayloadTooLarge("The recording is too long; end the answer.", code="answer_too_long")
 
@@ -147,6 +151,8 @@ def end_answer(connection_id: str, user_id: str, session_id: str, message: EndAn
     stream = streams.get(session_id, message.answer_id)
     if stream is None or stream.user_id != user_id:
         raise errors.NotFound("No audio was received for this answer; send its chunks first.")
+    if stream.status == "discarded":
+        raise _closed(stream)
     missing = stream.missing(message.last_seq)
     if missing:
         send(connection_id, {"type": "resend", "answer_id": message.answer_id, "missing": missing})
@@ -165,6 +171,26 @@ def end_answer(connection_id: str, user_id: str, session_id: str, message: EndAn
             "last_seq": message.last_seq,
         },
     )
+
+
+def discard_answer(connection_id: str, user_id: str, session_id: str, message: DiscardAnswer) -> None:
+    """Drop an answer being recorded, because the candidate starts it over: its chunks are deleted (a chunk still
+    on its way is refused) and it can no longer be submitted. Confirmed with a ``discarded`` event, also when no
+    chunk of it had arrived."""
+    stream = streams.get(session_id, message.answer_id)
+    if stream is not None and stream.user_id == user_id:
+        if not streams.set_status(stream, "discarded", allowed_from=("streaming", "failed", "discarded")):
+            raise _closed(stream)
+        deleted = audio_store.delete_prefix(_stream_folder(stream))
+        logger.info("Answer discarded", extra={"answer_id": message.answer_id, "chunks_deleted": deleted})
+    send(connection_id, {"type": "discarded", "answer_id": message.answer_id})
+
+
+def _closed(stream: Stream) -> errors.Conflict:
+    """The refusal of audio or ``end_answer`` for an answer that takes no more."""
+    if stream.status == "discarded":
+        return errors.Conflict("This answer was discarded; start a new answer.", code="invalid_transition")
+    return errors.Conflict("This answer has already been submitted; start a new answer.", code="invalid_transition")
 
 
 def text_answer(connection_id: str, user_id: str, session_id: str, message: TextAnswer) -> None:
@@ -204,7 +230,7 @@ def partial_transcript(payload: dict[str, Any]) -> None:
     stream = streams.get(payload["session_id"], payload["answer_id"])
     if stream is None or stream.status != "streaming":
         return
-    key = f"{_chunk_key(stream, 0).rsplit('/', 1)[0]}/partial.{EXTENSIONS.get(stream.content_type, 'webm')}"
+    key = f"{_stream_folder(stream)}partial.{EXTENSIONS.get(stream.content_type, 'webm')}"
     audio_store.write(key, _assemble(stream, payload["upto"]), stream.content_type)
     try:
         # Refused past the daily audio quota, but not counted: the final transcription counts the whole answer once.

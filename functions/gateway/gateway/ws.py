@@ -17,7 +17,15 @@ from gateway.push import send
 from practice_shared import errors
 from practice_shared.dispatch import validation_details
 from practice_shared.models.api import SessionView
-from practice_shared.models.ws import AudioChunk, EndAnswer, Join, NextQuestionMessage, Ping, TextAnswer
+from practice_shared.models.ws import (
+    AudioChunk,
+    DiscardAnswer,
+    EndAnswer,
+    Join,
+    NextQuestionMessage,
+    Ping,
+    TextAnswer,
+)
 from practice_shared.observability import logger
 from practice_shared.store import connections
 
@@ -67,6 +75,10 @@ def _end_answer(message: EndAnswer, connection_id: str) -> None:
     streaming.end_answer(connection_id, *_joined(connection_id), message)
 
 
+def _discard_answer(message: DiscardAnswer, connection_id: str) -> None:
+    streaming.discard_answer(connection_id, *_joined(connection_id), message)
+
+
 def _text_answer(message: TextAnswer, connection_id: str) -> None:
     streaming.text_answer(connection_id, *_joined(connection_id), message)
 
@@ -83,6 +95,7 @@ MESSAGES: dict[str, tuple[type[BaseModel], Callable[[Any, str], None]]] = {
     "join": (Join, _join),
     "audio_chunk": (AudioChunk, _audio_chunk),
     "end_answer": (EndAnswer, _end_answer),
+    "discard_answer": (DiscardAnswer, _discard_answer),
     "text_answer": (TextAnswer, _text_answer),
     "next_question": (NextQuestionMessage, _next_question),
     "ping": (Ping, _ping),

@@ -5,7 +5,8 @@ import base64
 import pytest
 
 from gateway import streaming
-from practice_shared.models.ws import AudioChunk
+from practice_shared import errors
+from practice_shared.models.ws import AudioChunk, DiscardAnswer, EndAnswer
 from practice_shared.store import audio as audio_store
 from practice_shared.store import streams
 
@@ -50,3 +51,40 @@ def test_a_duplicate_racing_the_original_neither_replaces_it_nor_is_told_it_was_
     streaming.receive_chunk("c1", "u1", "s1", _chunk(b"other bytes"))
     assert [(a["seq"], a["duplicate"]) for a in acks] == [(0, False), (0, True)]
     assert audio_store.read(streaming._chunk_key(stale, 0), 100) == b"first"
+
+
+def _discard(answer_id: str = "race00001") -> None:
+    streaming.discard_answer("c1", "u1", "s1", DiscardAnswer(action="discard_answer", answer_id=answer_id))
+
+
+def test_a_discarded_answer_loses_its_chunks_and_takes_no_more_audio(acks: list[dict]) -> None:
+    streaming.receive_chunk("c1", "u1", "s1", _chunk(b"first", 0))
+    streaming.receive_chunk("c1", "u1", "s1", _chunk(b"second", 1))
+    stream = streams.get("s1", "race00001")
+    assert stream is not None
+    _discard()
+    assert acks[-1] == {"type": "discarded", "answer_id": "race00001"}
+    assert not audio_store.exists(streaming._chunk_key(stream, 0))
+    assert not audio_store.exists(streaming._chunk_key(stream, 1))
+    with pytest.raises(errors.Conflict, match="discarded"):
+        streaming.receive_chunk("c1", "u1", "s1", _chunk(b"late", 2))
+    with pytest.raises(errors.Conflict, match="discarded"):
+        streaming.end_answer("c1", "u1", "s1", EndAnswer(action="end_answer", answer_id="race00001", last_seq=1))
+    _discard()  # again: confirmed again, nothing else happens
+    assert acks[-1] == {"type": "discarded", "answer_id": "race00001"}
+
+
+def test_an_answer_already_submitted_cannot_be_discarded(acks: list[dict]) -> None:
+    streaming.receive_chunk("c1", "u1", "s1", _chunk(b"first", 0))
+    streaming.end_answer("c1", "u1", "s1", EndAnswer(action="end_answer", answer_id="race00001", last_seq=0))
+    with pytest.raises(errors.Conflict, match="already been submitted"):
+        _discard()
+    stream = streams.get("s1", "race00001")
+    assert stream is not None and stream.status == "finishing"
+    assert audio_store.exists(streaming._chunk_key(stream, 0))
+
+
+def test_discarding_an_answer_of_which_nothing_arrived_is_confirmed(acks: list[dict]) -> None:
+    _discard("nothing01")
+    assert acks == [{"type": "discarded", "answer_id": "nothing01"}]
+    assert streams.get("s1", "nothing01") is None

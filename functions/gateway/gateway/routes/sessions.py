@@ -61,6 +61,14 @@ class UploadGrant(BaseModel):
     expires_in: int = 900
 
 
+class NextQuestionRequest(BaseModel):
+    """Optional body of ``next-question``: move on only from this question, so a repeated request cannot skip two."""
+
+    from_index: int | None = Field(
+        None, ge=0, strict=True, description="The index of the question being left; nothing moves if it is not current"
+    )
+
+
 class Deleted(BaseModel):
     """What deleting a session removed."""
 
@@ -101,8 +109,8 @@ async def submit_answer(session_id: SessionId, body: AnswerInput, user: User) ->
 
 
 @router.post("/{session_id}/next-question", response_model=NextQuestion, summary="The next question and its audio")
-async def next_question(session_id: SessionId, user: User) -> Any:
-    return orchestration.next_question(user, session_id)
+async def next_question(session_id: SessionId, user: User, body: NextQuestionRequest | None = None) -> Any:
+    return orchestration.next_question(user, session_id, body.from_index if body else None)
 
 
 @router.post("/{session_id}/evaluate-all", response_model=EvaluateAllResult, summary="Evaluate collected answers")

@@ -40,6 +40,13 @@ class EndAnswer(BaseModel):
     last_seq: int = Field(ge=0, lt=MAX_CHUNKS, strict=True)
 
 
+class DiscardAnswer(BaseModel):
+    """The candidate starts the answer over: the recording so far is dropped and can no longer be submitted."""
+
+    action: Literal["discard_answer"]
+    answer_id: str = Field(pattern=ANSWER_ID)
+
+
 class TextAnswer(BaseModel):
     """A typed answer sent over the WebSocket."""
 

@@ -2,7 +2,8 @@
 
 One item per streamed answer, in the session's partition (``pk = SESSION#<id>``, ``sk = STREAM#<answer id>``), so
 deleting the session deletes it. Chunks themselves are S3 objects under the session's ``streams/`` prefix.
-Status goes ``streaming`` -> ``finishing`` -> ``done`` (or ``failed``, from which ``end_answer`` may retry).
+Status goes ``streaming`` -> ``finishing`` -> ``done`` (or ``failed``, from which ``end_answer`` may retry); an
+answer the candidate starts over goes to ``discarded`` and takes nothing more.
 """
 
 import json
