@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_steps import nameless_controls, overflows_horizontally, set_up, shot
+from browser_steps import nameless_controls, overflows_horizontally, record_websocket_frames, set_up, shot
 from playwright.sync_api import expect
 
 from local_stack.stack import LocalStack
@@ -138,4 +138,54 @@ def test_answer_stream_resends_what_the_server_lacks(browser, stack: LocalStack)
     assert result["beforeAcks"] == 0, "end_answer must wait until every chunk is acknowledged"
     assert result["afterAcks"] == [["end_answer", 1]]
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", result["id"])
+    page.close()
+
+
+def test_start_over_drops_the_recording_and_skip_leaves_a_question_unanswered(
+    browser, stack: LocalStack, artifacts: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    frames = record_websocket_frames(page)
+    page.goto(stack.http_url + "/")
+    set_up(page, role="backend_engineer", kind="behavioral", questions=2, follow_ups="None", mode="Collect")
+    session_id = page.evaluate("() => location.hash.split('/').pop()")
+
+    page.get_by_role("radio", name=re.compile("Speak")).check()
+    page.get_by_role("button", name=re.compile("Start answering")).click()
+    expect(page.get_by_role("button", name=re.compile("Skip"))).to_be_hidden()
+    page.wait_for_function("() => document.querySelector('.meter').getAttribute('aria-valuenow') !== '0'")
+    page.wait_for_timeout(3000)  # three one-second chunks reach the server
+    page.get_by_role("button", name=re.compile("Start over")).click()
+    expect(page.get_by_text("Recording discarded")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Start answering"))).to_be_focused()
+    deadline = 50
+    while not any('"discarded"' in f for f in frames) and deadline:
+        page.wait_for_timeout(100)
+        deadline -= 1
+    sent = [f for f in frames if '"audio_chunk"' in f]
+    assert sent and any('"discard_answer"' in f for f in frames) and deadline, frames
+    shot(page, artifacts, "13-started-over")
+    s3 = stack.aws_client("s3")  # the chunks that reached the server are gone
+    for bucket in s3.list_buckets()["Buckets"]:
+        streamed = s3.list_objects_v2(Bucket=bucket["Name"], Prefix="streams/").get("Contents", [])
+        assert not [o["Key"] for o in streamed if session_id in o["Key"]]
+
+    page.get_by_role("button", name="Skip this question").click()
+    page.get_by_role("heading", name="Question 2 of 2").wait_for(timeout=30_000)
+    page.get_by_role("radio", name=re.compile("Type")).check()
+    page.get_by_label("Typed answer").fill(
+        "I split a slow nightly batch job into parallel steps and cut its run time from six hours to two."
+    )
+    expect(page.get_by_role("button", name="Skip and finish")).to_be_visible()
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Finish and see report").click()
+    page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
+    expect(page.get_by_text("1 of 2 questions answered")).to_be_visible()
+    rows = page.locator(".questions-table tbody tr")
+    expect(rows.nth(0).locator(".answer-cell")).to_have_text("Not answered")
+    expect(rows.nth(1).locator(".answer-cell")).to_contain_text("nightly batch")
+    assert errors == []
     page.close()

@@ -203,7 +203,9 @@ export const api = {
   deleteSession: (id) => request("DELETE", session(id)),
   start: (id) => request("POST", `${session(id)}/start`),
   submitAnswer: (id, answer) => request("POST", `${session(id)}/submit-answer`, answer),
-  nextQuestion: (id) => request("POST", `${session(id)}/next-question`),
+  /** Move past question `fromIndex` (when given, a repeated request cannot skip two). */
+  nextQuestion: (id, fromIndex) =>
+    request("POST", `${session(id)}/next-question`, fromIndex === undefined ? undefined : { from_index: fromIndex }),
   end: (id) => request("POST", `${session(id)}/end`),
   report: (id) => request("GET", `${session(id)}/report`),
   synthesize: (text) => request("POST", "/api/voice/synthesize", { text: text.slice(0, 3000) }),

@@ -18,6 +18,7 @@ export class AnswerStream {
 
   /** Add recorded bytes: split into chunks of at most 20,000 bytes, each sent at once when connected. */
   push(bytes) {
+    if (this.discarded) return;
     for (let at = 0; at < bytes.length; at += MAX_CHUNK_BYTES) {
       this.chunks.push(toBase64(bytes.subarray(at, at + MAX_CHUNK_BYTES)));
       this._send(this.chunks.length - 1);
@@ -69,6 +70,16 @@ export class AnswerStream {
     return true;
   }
 
+  /**
+   * The candidate starts over: nothing more is sent, and the server is told to drop what it has (if the connection
+   * is down, what it has expires with the session's other stream data).
+   */
+  discard() {
+    this.discarded = true;
+    clearTimeout(this.endTimer);
+    if (this.chunks.length) this.socket.send({ action: "discard_answer", answer_id: this.id });
+  }
+
   _end() {
     clearTimeout(this.endTimer);
     this.endSent = true;
@@ -76,6 +87,7 @@ export class AnswerStream {
   }
 
   _send(seq) {
+    if (this.discarded) return false;
     const message = { action: "audio_chunk", answer_id: this.id, seq, data: this.chunks[seq] };
     if (seq === 0) message.content_type = this.contentType;
     return this.socket.send(message);

@@ -73,6 +73,11 @@ class Interview {
       { type: "button", class: "secondary", hidden: true, onclick: () => this.playQuestion(true) },
       "↻ Replay question",
     );
+    this.skipButton = h(
+      "button",
+      { type: "button", class: "secondary skip", onclick: () => this.skipQuestion() },
+      "Skip this question",
+    );
     this.audioNote = h("p", { class: "hint", "aria-live": "polite" });
     this.questionCard = h(
       "section",
@@ -80,7 +85,7 @@ class Interview {
       h("h2", { id: "question-label", class: "eyebrow" }, "Question"),
       this.questionText,
       this.questionWhy,
-      h("div", { class: "actions" }, this.playButton, this.replayButton),
+      h("div", { class: "actions" }, this.playButton, this.replayButton, this.skipButton),
       this.audioNote,
     );
 
@@ -158,6 +163,12 @@ class Interview {
       { type: "button", class: "danger", hidden: true, onclick: () => this.stopRecording() },
       "■ Stop and submit answer",
     );
+    this.restartButton = h(
+      "button",
+      { type: "button", class: "secondary", hidden: true, onclick: () => this.startOver() },
+      "↺ Start over",
+    );
+    this.recordNote = h("p", { class: "hint", "aria-live": "polite" });
     this.timer = h("span", { class: "timer", "aria-label": "Recording time" }, "0:00");
     this.meterFill = h("span", { class: "meter-fill" });
     this.meter = h(
@@ -186,7 +197,8 @@ class Interview {
       "div",
       { class: "panel", id: "speak-panel" },
       h("p", { class: "hint" }, `Speak for up to ${MAX_SECONDS / 60} minutes; your words appear below as you talk.`),
-      h("div", { class: "actions" }, this.recordButton, this.stopButton),
+      h("div", { class: "actions" }, this.recordButton, this.stopButton, this.restartButton),
+      this.recordNote,
       this.recording,
       h("h3", { class: "small-heading" }, "Live transcript"),
       this.liveTranscript,
@@ -455,6 +467,17 @@ class Interview {
     replace(this.resultCard);
     replace(this.liveTranscript);
     replace(this.micError);
+    replace(this.recordNote);
+    this.skipButton.hidden = false;
+    this.skipButton.disabled = false;
+    replace(
+      this.skipButton,
+      question.index >= question.total - 1
+        ? "Skip and finish"
+        : question.is_follow_up
+          ? "Skip this follow-up"
+          : "Skip this question",
+    );
     this.textArea.value = "";
     this.textArea.dispatchEvent(new Event("input"));
     this.recordButton.disabled = false;
@@ -502,6 +525,7 @@ class Interview {
     if (this.phase !== "question") return;
     showAlert(null);
     replace(this.micError);
+    replace(this.recordNote);
     this.audio.pause();
     this.recordButton.disabled = true;
     const recorder = new Recorder({
@@ -535,28 +559,53 @@ class Interview {
     this.phase = "recording";
     replace(this.timer, "0:00");
     replace(this.liveTranscript);
-    this.recordButton.hidden = true;
-    this.stopButton.hidden = false;
-    this.recording.hidden = false;
-    this.typeRadio.disabled = true;
+    this.showRecording(true);
+    this.skipButton.hidden = true;
     this.stopButton.focus();
+  }
+
+  /** Switch the speak panel between recording (stop, start over) and ready to record. */
+  showRecording(on) {
+    this.recordButton.hidden = on;
+    this.stopButton.hidden = !on;
+    this.restartButton.hidden = !on;
+    this.recording.hidden = !on;
+    this.typeRadio.disabled = on;
+  }
+
+  /** Drop the recording so far (the server deletes what it received) and be ready to record again. */
+  async startOver() {
+    if (this.phase !== "recording") return;
+    const { recorder, stream } = this;
+    this.phase = "question";
+    this.recorder = null;
+    this.stream = null;
+    this.socket.resumeAnswerId = null;
+    stream.discard();
+    this.recordButton.disabled = true;
+    this.showRecording(false);
+    await recorder.stop();
+    replace(this.liveTranscript);
+    replace(this.recordNote, "Recording discarded. Press “Start answering” when you are ready.");
+    this.skipButton.hidden = false;
+    this.recordButton.disabled = false;
+    this.recordButton.focus();
   }
 
   async stopRecording() {
     if (this.phase !== "recording") return;
     this.phase = "processing";
     this.stopButton.disabled = true;
+    this.restartButton.hidden = true;
     const blob = await this.recorder.stop();
     this.recorder = null;
-    this.recording.hidden = true;
-    this.stopButton.hidden = true;
+    this.showRecording(false);
     this.stopButton.disabled = false;
-    this.recordButton.hidden = false;
-    this.typeRadio.disabled = false;
     const stream = this.stream;
     if (!stream.chunks.length) {
       this.phase = "question";
       this.recordButton.disabled = false;
+      this.skipButton.hidden = false;
       replace(
         this.micError,
         h("p", null, "Nothing was recorded. Check your microphone and try again, or type your answer."),
@@ -632,6 +681,7 @@ class Interview {
 
   showProgress(words, done = []) {
     this.answerCard.hidden = true;
+    this.skipButton.hidden = true;
     this.progressCard.hidden = false;
     this.retryButton.hidden = true;
     for (const li of this.stages.children) li.className = done.includes(li.dataset.stage) ? "done" : "";
@@ -680,6 +730,7 @@ class Interview {
     this.stream = null;
     this.pendingAnswer = null;
     this.answerCard.hidden = false;
+    this.skipButton.hidden = false;
     this.recordButton.disabled = false;
     this.submitButton.disabled = false;
     replace(this.micError, h("p", null, message));
@@ -800,6 +851,30 @@ class Interview {
   answerFollowUp() {
     const pushed = this.pendingQuestion && this.pendingQuestion.is_follow_up ? this.pendingQuestion : null;
     this.showQuestion(pushed || this.result.follow_up);
+  }
+
+  /** Leave the question unanswered (the report lists it as not answered) and go on to the next one. */
+  async skipQuestion() {
+    if (this.phase !== "question") return;
+    showAlert(null);
+    this.phase = "waiting";
+    this.audio.pause();
+    this.skipButton.disabled = true;
+    this.recordButton.disabled = true;
+    this.submitButton.disabled = true;
+    try {
+      const next = await api.nextQuestion(this.sessionId, this.question.index);
+      if (this.gone || this.phase !== "waiting") return;
+      if (next.done || !next.question) this.finish();
+      else this.showQuestion(next.question);
+    } catch (error) {
+      if (this.phase !== "waiting") return;
+      this.phase = "question";
+      this.skipButton.disabled = false;
+      this.recordButton.disabled = false;
+      this.submitButton.disabled = false;
+      showAlert(error.message);
+    }
   }
 
   onPushedQuestion(question) {
