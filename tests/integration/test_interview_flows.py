@@ -276,3 +276,27 @@ def test_an_answer_started_over_is_dropped_and_the_new_one_recorded(stack: Local
         socket.close()
     answers = ok(api.get(f"/sessions/{session_id}"))["answers"]
     assert [a["answer_id"] for a in answers] == [kept]
+
+
+def test_a_question_answered_again_over_the_websocket_replaces_the_first_attempt(stack: LocalStack):
+    api, socket, session_id = _ws_session(stack, "evaluate")
+    weak = "I fixed a bug once. It was hard but it worked out fine."
+    try:
+        first = uuid.uuid4().hex
+        socket.send(action="text_answer", answer_id=first, text=weak)
+        assert socket.wait_for("answer_result", answer_id=first)["result"]["answer"]["attempt"] == 1
+        assert socket.wait_for("question")["question"]["index"] == 1  # the interview moved on by itself
+
+        again = ok(api.post(f"/sessions/{session_id}/repeat-question", json={"index": 0}))["question"]
+        assert (again["index"], again["attempt"]) == (0, 2) and again["audio"]["audio_url"]
+        second = uuid.uuid4().hex
+        socket.send(action="text_answer", answer_id=second, text=ANSWER)
+        assert socket.wait_for("answer_result", answer_id=second)["result"]["answer"]["attempt"] == 2
+        assert socket.wait_for("question")["question"]["index"] == 1
+    finally:
+        socket.close()
+    refused = api.post(f"/sessions/{session_id}/repeat-question", json={"index": -1})
+    assert refused.status_code == 422
+    report = ok(api.post(f"/sessions/{session_id}/end"))["report"]
+    row = report["questions"][0]
+    assert row["answer"] == ANSWER and row["attempts"] == 2 and row["earlier_overall"][0] < row["overall"]

@@ -96,6 +96,7 @@ REST_ROUTES = [
     ("POST", "/start", None),
     ("POST", "/submit-answer", {"text": "Bob answers Alice's question.", "client_answer_id": "bobanswer1"}),
     ("POST", "/next-question", None),
+    ("POST", "/repeat-question", {"index": 0}),
     ("POST", "/evaluate-all", None),
     ("POST", "/end", None),
     ("GET", "/report", None),

@@ -62,6 +62,12 @@ def next_question(user_id: str, session_id: str, from_index: int | None = None) 
     return result.model_copy(update={"question": with_audio(result.question)})
 
 
+def repeat_question(user_id: str, session_id: str, index: int) -> NextQuestion:
+    """Question ``index`` asked again, with its audio."""
+    result = NextQuestion.model_validate(session_action("repeat_question", user_id, session_id, index=index))
+    return result.model_copy(update={"question": with_audio(result.question)})
+
+
 _Recorded = TypeVar("_Recorded", QuestionResult, FollowUpResult)
 
 

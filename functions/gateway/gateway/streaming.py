@@ -432,15 +432,19 @@ def _continue(connection_id: str, user_id: str, session_id: str, result: AnswerR
     if current is None:
         send(connection_id, {"type": "interview_complete", "session_id": session_id})
     elif current.index == result.answer.question_index and not current.is_follow_up:
-        advance(connection_id, user_id, session_id, from_index=current.index)
+        advance(connection_id, user_id, session_id, from_index=current.index, from_attempt=result.answer.attempt)
     else:
         send(connection_id, {"type": "question", "question": orchestration.with_audio(current).model_dump(mode="json")})
 
 
-def advance(connection_id: str, user_id: str, session_id: str, from_index: int | None = None) -> None:
-    """Move to the next question (only from ``from_index``, if given) and push it with its audio, or say the
-    interview is complete."""
-    moved = orchestration.session_action("next_question", user_id, session_id, from_index=from_index)
+def advance(
+    connection_id: str, user_id: str, session_id: str, from_index: int | None = None, from_attempt: int | None = None
+) -> None:
+    """Move to the next question (only from ``from_index`` and ``from_attempt``, if given: not if the candidate asked
+    for the question again meanwhile) and push it with its audio, or say the interview is complete."""
+    moved = orchestration.session_action(
+        "next_question", user_id, session_id, from_index=from_index, from_attempt=from_attempt
+    )
     nxt = NextQuestion.model_validate(moved)
     if nxt.done or nxt.question is None:
         send(connection_id, {"type": "interview_complete", "session_id": session_id})

@@ -10,7 +10,14 @@ from interview import changes, service
 from interview.engine import bank, semantic
 from practice_shared.config import get_settings
 from practice_shared.dispatch import dispatch
-from practice_shared.models.api import AdvancePayload, CreateSessionPayload, SessionRef, SubmitAnswerPayload, UserRef
+from practice_shared.models.api import (
+    AdvancePayload,
+    CreateSessionPayload,
+    RepeatPayload,
+    SessionRef,
+    SubmitAnswerPayload,
+    UserRef,
+)
 from practice_shared.observability import logger, metrics, tracer
 
 
@@ -21,7 +28,12 @@ def _create(payload: dict[str, Any]) -> Any:
 
 def _advance(payload: dict[str, Any]) -> Any:
     request = AdvancePayload.model_validate(payload)
-    return service.next_question(request, request.from_index)
+    return service.next_question(request, request.from_index, request.from_attempt)
+
+
+def _repeat(payload: dict[str, Any]) -> Any:
+    request = RepeatPayload.model_validate(payload)
+    return service.repeat_question(request, request.index)
 
 
 def _session(action: Any) -> Any:
@@ -34,6 +46,7 @@ ACTIONS = {
     "get_session": _session(service.get_session),
     "submit_answer": lambda payload: service.submit_answer(SubmitAnswerPayload.model_validate(payload)),
     "next_question": _advance,
+    "repeat_question": _repeat,
     "evaluate_all": _session(service.evaluate_all),
     "end_session": _session(service.end_session),
     "get_report": _session(service.get_report),

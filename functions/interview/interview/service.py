@@ -98,6 +98,7 @@ def question_view(record: SessionRecord) -> QuestionView | None:
             type=planned.question.type,
             reason=record.pending_follow_up.reason,
             is_follow_up=True,
+            attempt=record.attempt,
         )
     return QuestionView(
         index=planned.index,
@@ -105,6 +106,7 @@ def question_view(record: SessionRecord) -> QuestionView | None:
         text=planned.question.text,
         type=planned.question.type,
         reason=planned.reason,
+        attempt=record.attempt,
     )
 
 
@@ -185,6 +187,7 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
         answer_id=payload.client_answer_id or uuid.uuid4().hex,
         question_index=planned.index,
         follow_up_index=record.follow_ups_asked if follow_up else 0,
+        attempt=record.attempt,
         question_text=follow_up.text if follow_up else planned.question.text,
         text=payload.text,
         source=payload.source,
@@ -376,13 +379,16 @@ def evaluate_collected(answers: list[store.StoredAnswer]) -> int:
     return stored_count
 
 
-def next_question(ref: SessionRef, from_index: int | None = None) -> NextQuestion:
+def next_question(ref: SessionRef, from_index: int | None = None, from_attempt: int | None = None) -> NextQuestion:
     """Move on to the next planned question (skipping any pending follow-up); with ``from_index``, only from that
-    question (otherwise the question the session is at is returned, unchanged)."""
+    question, and with ``from_attempt`` only from that attempt at it (otherwise the question the session is at is
+    returned, unchanged)."""
 
     def advance(record: SessionRecord) -> SessionRecord:
         _require(record, "active", action="move to the next question")
         if from_index is not None and record.current_index != from_index:
+            return record
+        if from_attempt is not None and record.attempt != from_attempt:
             return record
         if record.current_index >= len(record.plan) - 1:
             return record.model_copy(update={"current_index": len(record.plan), "pending_follow_up": None})
@@ -391,6 +397,7 @@ def next_question(ref: SessionRef, from_index: int | None = None) -> NextQuestio
                 "current_index": record.current_index + 1,
                 "pending_follow_up": None,
                 "follow_ups_asked": 0,
+                "attempt": 1,
                 "updated_at": now_iso(),
             }
         )
@@ -398,6 +405,34 @@ def next_question(ref: SessionRef, from_index: int | None = None) -> NextQuestio
     record = _update(ref, advance, _active_expiry())
     question = question_view(record)
     return NextQuestion(done=question is None, question=question)
+
+
+def repeat_question(ref: SessionRef, index: int) -> NextQuestion:
+    """Ask question ``index`` again from its start (no follow-up pending), as a new attempt, so the candidate can
+    answer it better after reading the feedback. Only the current question or the one just left can be repeated
+    (over the WebSocket the interview moves on by itself after an answer). The report scores the latest attempt and
+    lists the earlier attempts' scores. Repeating a question whose new attempt has no answer yet changes nothing."""
+    stored = store.load(ref.session_id, ref.user_id)
+    answered = max((a.attempt for a in stored.answers if a.question_index == index), default=0)
+
+    def again(record: SessionRecord) -> SessionRecord:
+        _require(record, "active", action="ask a question again")
+        if index >= len(record.plan) or index not in (record.current_index, record.current_index - 1):
+            raise errors.Conflict(
+                "Only the current question or the one just answered can be asked again.", code="invalid_transition"
+            )
+        return record.model_copy(
+            update={
+                "current_index": index,
+                "pending_follow_up": None,
+                "follow_ups_asked": 0,
+                "attempt": max(answered + 1, record.attempt if record.current_index == index else 1),
+                "updated_at": now_iso(),
+            }
+        )
+
+    record = _update(ref, again, _active_expiry(), read=stored.record)
+    return NextQuestion(done=False, question=question_view(record))
 
 
 def _evaluate_pending(record: SessionRecord, answers: list[AnswerRecord]) -> list[AnswerRecord]:

@@ -456,3 +456,45 @@ def test_answering_the_question_again_after_its_follow_up_asks_no_new_one(aws_ta
     again = answer(ref, vague)  # the planned question answered once more
     assert again.follow_up is None and again.next_action != "answer_follow_up"
     assert store.get(ref.session_id, USER).follow_ups_asked == 1
+
+
+def test_a_question_asked_again_is_a_new_attempt_and_the_report_scores_the_latest(aws_tables):
+    ref = create(num_questions=2, interview_type="behavioral", max_follow_ups=1)
+    service.start_session(ref)
+    vague = "We worked on it as a team and it went well in the end."
+    first = answer(ref, vague)
+    assert first.answer.attempt == 1 and first.next_action == "answer_follow_up"
+    answer(ref, "It was fine, we shipped it.")  # the follow-up of the first attempt
+    assert service.next_question(ref, from_index=0).question.index == 1  # the interview moved on
+
+    again = service.repeat_question(ref, 0)
+    assert again.question.index == 0 and again.question.attempt == 2 and not again.question.is_follow_up
+    assert service.repeat_question(ref, 0).question.attempt == 2  # asked again before answering: the same attempt
+    second = answer(ref)
+    assert second.answer.attempt == 2 and second.answer.follow_up_index == 0
+    # The job that moves on after the first attempt's answer, arriving late, moves nothing.
+    assert service.next_question(ref, from_index=0, from_attempt=1).question.index == 0
+    assert service.next_question(ref, from_index=0, from_attempt=2).question.attempt == 1
+
+    report = service.end_session(ref)
+    row = report.questions[0]
+    assert row.answer == STRONG and row.attempts == 2
+    assert row.follow_up_answers == []  # the first attempt's follow-up does not mix with the second attempt
+    assert len(row.earlier_overall) == 1 and row.earlier_overall[0] < row.overall
+    assert report.questions[1].attempts == 0 and report.answered == 1
+
+
+def test_only_the_current_question_or_the_one_just_left_can_be_asked_again(aws_tables):
+    ref = create(num_questions=3)
+    service.start_session(ref)
+    answer(ref)
+    service.next_question(ref)
+    service.next_question(ref)
+    with pytest.raises(errors.Conflict, match="Only the current question"):
+        service.repeat_question(ref, 0)
+    with pytest.raises(errors.Conflict, match="Only the current question"):
+        service.repeat_question(ref, 5)
+    assert service.repeat_question(ref, 1).question.attempt == 1  # skipped, never answered: still its first attempt
+    service.end_session(ref)
+    with pytest.raises(errors.Conflict, match="has ended"):
+        service.repeat_question(ref, 1)

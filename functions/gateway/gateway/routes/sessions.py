@@ -69,6 +69,12 @@ class NextQuestionRequest(BaseModel):
     )
 
 
+class RepeatRequest(BaseModel):
+    """Body of ``repeat-question``: which question to answer again."""
+
+    index: int = Field(ge=0, strict=True, description="The current question's index, or the one just answered")
+
+
 class Deleted(BaseModel):
     """What deleting a session removed."""
 
@@ -111,6 +117,13 @@ async def submit_answer(session_id: SessionId, body: AnswerInput, user: User) ->
 @router.post("/{session_id}/next-question", response_model=NextQuestion, summary="The next question and its audio")
 async def next_question(session_id: SessionId, user: User, body: NextQuestionRequest | None = None) -> Any:
     return orchestration.next_question(user, session_id, body.from_index if body else None)
+
+
+@router.post(
+    "/{session_id}/repeat-question", response_model=NextQuestion, summary="Answer a question again, as a new attempt"
+)
+async def repeat_question(session_id: SessionId, user: User, body: RepeatRequest) -> Any:
+    return orchestration.repeat_question(user, session_id, body.index)
 
 
 @router.post("/{session_id}/evaluate-all", response_model=EvaluateAllResult, summary="Evaluate collected answers")

@@ -10,7 +10,7 @@ offline here. The function is pure: the same session and answers always give the
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from interview.engine.evaluator import WEIGHTS, evaluate, weighted_overall
 from interview.engine.feedback import feedback
@@ -62,13 +62,43 @@ class _Scored:
     feedback: Feedback | None
     criteria: dict[str, float]
     overall: float | None
+    earlier: tuple[float, ...] = ()  # the overall of each earlier attempt at the question, oldest first
+
+
+def _chronological(answers: list[AnswerRecord]) -> list[AnswerRecord]:
+    return sorted(answers, key=lambda a: (a.created_at, a.answer_id))
+
+
+def _counted_attempts(answers: list[AnswerRecord]) -> dict[int, int]:
+    """For each question, its latest attempt with an answer to the question itself: the one the report scores."""
+    counted: dict[int, int] = {}
+    for answer in answers:
+        if answer.follow_up_index == 0 and answer.text.strip():
+            counted[answer.question_index] = max(counted.get(answer.question_index, 0), answer.attempt)
+    return counted
 
 
 def _latest(answers: list[AnswerRecord]) -> dict[tuple[int, int], AnswerRecord]:
+    """The answers that count, by (question, follow-up): the last of each in the question's counted attempt (a
+    later attempt replaces an earlier one whole, its follow-ups included)."""
+    counted = _counted_attempts(answers)
     latest: dict[tuple[int, int], AnswerRecord] = {}
-    for answer in sorted(answers, key=lambda a: (a.created_at, a.answer_id)):
-        latest[(answer.question_index, answer.follow_up_index)] = answer
+    for answer in _chronological(answers):
+        if answer.attempt == counted.get(answer.question_index):
+            latest[(answer.question_index, answer.follow_up_index)] = answer
     return latest
+
+
+def _earlier_scores(planned: PlannedQuestion, answers: list[AnswerRecord], session: SessionRecord) -> tuple[float, ...]:
+    """The overall score of each earlier attempt at ``planned`` (its last answer to the question itself)."""
+    counted = _counted_attempts(answers).get(planned.index, 0)
+    last: dict[int, AnswerRecord] = {}
+    for answer in _chronological(answers):
+        if answer.question_index == planned.index and answer.follow_up_index == 0 and answer.text.strip():
+            last[answer.attempt] = answer
+    return tuple(
+        _evaluated(planned.question, last[attempt], session)[0].overall for attempt in sorted(last) if attempt < counted
+    )
 
 
 def _evaluated(question: Question, answer: AnswerRecord, session: SessionRecord) -> tuple[Evaluation, Feedback]:
@@ -151,6 +181,8 @@ def _row(item: _Scored) -> QuestionResult:
         language_warning=item.main.language_warning if item.main else None,
         delivery=_delivery_row(item.main),
         audio_key=item.main.audio_key if item.main else None,
+        attempts=len(item.earlier) + 1 if item.main else 0,
+        earlier_overall=list(item.earlier),
     )
 
 
@@ -327,7 +359,10 @@ def _summary_text(
 def build_report(session: SessionRecord, answers: list[AnswerRecord]) -> Report:
     """The report of ``session`` from its stored ``answers`` (a pure function of its inputs)."""
     latest = _latest(answers)
-    scored = [_score(planned, latest, session) for planned in sorted(session.plan, key=lambda p: p.index)]
+    scored = [
+        replace(_score(planned, latest, session), earlier=_earlier_scores(planned, answers, session))
+        for planned in sorted(session.plan, key=lambda p: p.index)
+    ]
     answered = [i for i in scored if i.overall is not None]
     criteria_values: dict[str, list[float]] = defaultdict(list)
     for item in answered:

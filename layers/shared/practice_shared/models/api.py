@@ -63,6 +63,13 @@ class AdvancePayload(SessionRef):
     jobs that both saw the same answer recorded cannot move it on twice)."""
 
     from_index: int | None = Field(None, ge=0)
+    from_attempt: int | None = Field(None, ge=1, description="And only if it is still at this attempt at it")
+
+
+class RepeatPayload(SessionRef):
+    """Ask question ``index`` again, from its start."""
+
+    index: int = Field(ge=0)
 
 
 class CreateSessionPayload(UserRef):
@@ -92,6 +99,7 @@ class QuestionView(BaseModel):
     type: str
     reason: str
     is_follow_up: bool = False
+    attempt: int = Field(1, description="2 or more when the question is being asked again")
     audio: Synthesis | None = None
 
 

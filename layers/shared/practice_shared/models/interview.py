@@ -138,6 +138,12 @@ class QuestionResult(BaseModel):
     delivery: dict[str, float | int] | None = None
     audio_key: str | None = None
     audio_url: str | None = Field(None, description="Time-limited link to the candidate's recorded answer")
+    attempts: int = Field(
+        1,
+        description="Attempts answered (0: none; one more each time the question was asked again); the answer and "
+        "scores are the latest attempt's",
+    )
+    earlier_overall: list[float] = Field(default=[], description="The overall score of each earlier attempt")
 
 
 class PracticeItem(BaseModel):

@@ -68,6 +68,9 @@ class SessionFields(BaseModel):
     current_index: int = Field(0, description="Index of the question being asked (or next to ask)")
     pending_follow_up: FollowUp | None = Field(None, description="A follow-up asked and not yet answered")
     follow_ups_asked: int = Field(0, description="Follow-ups asked for the current question")
+    attempt: int = Field(
+        1, description="The attempt at the current question: 1, then one more each time it is asked again"
+    )
     answers_count: int = Field(0, description="Answers recorded, follow-up answers included")
     answered_questions: list[int] = Field(default=[], description="Indexes of the planned questions answered")
     created_at: str
@@ -90,6 +93,9 @@ class AnswerRecord(BaseModel):
     answer_id: str
     question_index: int
     follow_up_index: int = Field(0, description="0 for the planned question, n for its n-th follow-up")
+    attempt: int = Field(
+        1, description="The attempt at the question it belongs to (2 after the question was asked again)"
+    )
     question_text: str
     text: str = Field(max_length=MAX_ANSWER_CHARS)
     source: Literal["text", "audio"] = "text"
