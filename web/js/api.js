@@ -206,6 +206,8 @@ export const api = {
   /** Move past question `fromIndex` (when given, a repeated request cannot skip two). */
   nextQuestion: (id, fromIndex) =>
     request("POST", `${session(id)}/next-question`, fromIndex === undefined ? undefined : { from_index: fromIndex }),
+  /** Ask question `index` again (the current one or the one just answered), as a new attempt. */
+  repeatQuestion: (id, index) => request("POST", `${session(id)}/repeat-question`, { index }),
   end: (id) => request("POST", `${session(id)}/end`),
   report: (id) => request("GET", `${session(id)}/report`),
   synthesize: (text) => request("POST", "/api/voice/synthesize", { text: text.slice(0, 3000) }),

@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { h, newId, replace, showAlert, toBase64 } from "../dom.js";
-import { clock, LEVELS, MODES, roleTitle, TYPES } from "../format.js";
+import { clock, fixed, LEVELS, MODES, roleTitle, TYPES } from "../format.js";
 import { canRecord, MAX_SECONDS, MicrophoneError, Recorder } from "../recorder.js";
 import { InterviewSocket } from "../socket.js";
 import { keepEndResult, keepRecording } from "../state.js";
@@ -34,7 +34,13 @@ const RETRYABLE = new Set(["network_error", "downstream_error", "downstream_unav
 const REJOIN_WAIT_MS = 8000;
 const INLINE_LIMIT = 4 * 1024 * 1024;
 
-const sameQuestion = (a, b) => a && b && a.index === b.index && a.is_follow_up === b.is_follow_up && a.text === b.text;
+const sameQuestion = (a, b) =>
+  a &&
+  b &&
+  a.index === b.index &&
+  a.is_follow_up === b.is_follow_up &&
+  a.text === b.text &&
+  (a.attempt || 1) === (b.attempt || 1);
 
 class Interview {
   constructor(main, sessionId) {
@@ -455,7 +461,7 @@ class Interview {
     const label = question.is_follow_up
       ? `Follow-up to question ${question.index + 1} of ${question.total}`
       : `Question ${question.index + 1} of ${question.total}`;
-    replace(this.heading, label);
+    replace(this.heading, question.attempt > 1 ? `${label} (attempt ${question.attempt})` : label);
     this.progress.max = question.total;
     this.progress.value = question.index + 1;
     replace(this.questionText, question.text);
@@ -812,6 +818,9 @@ class Interview {
           : null,
         answer.source === "audio" ? deliveryList(delivery) : null,
       ),
+      this.mode === "evaluate" && answer.attempt > 1 && this.earlierScore !== undefined
+        ? h("p", { class: "hint" }, `Your previous attempt at this question scored ${fixed(this.earlierScore, 1)}.`)
+        : null,
       this.mode === "evaluate" && (result.evaluation || result.feedback)
         ? evaluationView(result.evaluation, result.feedback)
         : null,
@@ -845,6 +854,14 @@ class Interview {
     } else {
       buttons.push(h("button", { type: "button", class: "primary", onclick: () => this.next() }, "Next question"));
     }
+    if (this.mode === "evaluate" && this.result && this.result.answer)
+      buttons.push(
+        h(
+          "button",
+          { type: "button", class: "secondary", onclick: () => this.answerAgain() },
+          `↻ Answer question ${(this.result.answer.question_index ?? this.question.index) + 1} again`,
+        ),
+      );
     replace(this.actions, buttons);
   }
 
@@ -888,9 +905,41 @@ class Interview {
 
   onComplete() {
     this.complete = true;
-    if (this.phase === "waiting" || this.phase === "question") this.finish();
+    if (this.phase === "waiting") this.finish();
+    else if (this.phase === "question") this.finishIfComplete();
     else if (this.phase === "result" && this.result && this.result.next_action !== "answer_follow_up")
       this.renderActions("end");
+  }
+
+  /** A question is on screen, so the news that the interview is complete may be older than it (a question asked
+   * again): end only if the server has no question left. */
+  async finishIfComplete() {
+    let view;
+    try {
+      view = await api.getSession(this.sessionId);
+    } catch {
+      return;
+    }
+    if (this.phase === "question" && !view.question) this.finish();
+  }
+
+  /** Ask the question just answered again, as a new attempt: the report scores the latest one. */
+  async answerAgain() {
+    if (this.phase !== "result") return;
+    const answer = this.result.answer || {};
+    this.earlierScore = this.result.evaluation && !answer.follow_up_index ? this.result.evaluation.overall : undefined;
+    this.phase = "repeating"; // a question pushed meanwhile (the interview moving on) waits, and is then dropped
+    replace(this.actions, h("p", { class: "status-line", role: "status" }, "Asking the question again…"));
+    try {
+      const again = await api.repeatQuestion(this.sessionId, answer.question_index ?? this.question.index);
+      if (this.gone) return;
+      this.complete = false;
+      this.showQuestion(again.question);
+    } catch (error) {
+      showAlert(error.message);
+      this.phase = "result";
+      this.renderActions(this.result.next_action);
+    }
   }
 
   /** On to the next question: the one the server pushed, or ask for it. */

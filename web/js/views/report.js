@@ -133,7 +133,12 @@ function questionTable(report) {
             h("td", { "data-label": "#" }, String(q.index + 1)),
             h("td", { "data-label": "Question" }, q.question),
             h("td", { "data-label": "Your answer", class: "answer-cell" }, q.answer || h("em", null, "Not answered")),
-            h("td", { "data-label": "Score", class: "num" }, typeof q.overall === "number" ? fixed(q.overall, 1) : "–"),
+            h(
+              "td",
+              { "data-label": "Score", class: "num" },
+              typeof q.overall === "number" ? fixed(q.overall, 1) : "–",
+              q.attempts > 1 ? h("span", { class: "hint attempts" }, `attempt ${q.attempts}`) : null,
+            ),
             h("td", { "data-label": "Delivery" }, deliveryCell(q.delivery)),
           ),
         ),
@@ -178,6 +183,14 @@ function followUps(sessionId, q) {
   );
 }
 
+// "Your 2nd attempt; the first scored 4.8": the report shows the latest attempt at a question asked again.
+function attemptsNote(q) {
+  if (!(q.attempts > 1)) return null;
+  const earlier = (q.earlier_overall || []).map((v) => fixed(v, 1));
+  const scored = earlier.length === 1 ? `the first scored ${earlier[0]}` : `the earlier ones scored ${earlier.join(", ")}`;
+  return h("p", { class: "hint" }, `Attempt ${q.attempts}, shown here; ${scored}.`);
+}
+
 function questionDetail(sessionId, q) {
   const audioUrl = q.audio_url || recordingUrl(sessionId, q.index, 0);
   const criteria = Object.entries(q.criteria || {});
@@ -187,6 +200,7 @@ function questionDetail(sessionId, q) {
     h("h3", null, `Question ${q.index + 1}`, h("span", { class: "badge" }, q.question_type)),
     h("p", { class: "question-text compact" }, q.question),
     scoreBadge(q.overall, "Score"),
+    attemptsNote(q),
     criteria.length
       ? h(
           "ul",
