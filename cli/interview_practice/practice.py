@@ -275,6 +275,8 @@ def play(api: Api, audio: dict[str, Any] | None, player: str | None, console: Co
 def show_question(console: Console, question: dict[str, Any]) -> None:
     console.event("question", question=question)
     label = "Follow-up" if question.get("is_follow_up") else f"Question {question['index'] + 1} of {question['total']}"
+    if question.get("attempt", 1) > 1:
+        label += f", attempt {question['attempt']}"
     console.say()
     console.say(f"== {label} ({question.get('type', '')}) ==")
     console.wrapped(question["text"])
@@ -339,6 +341,14 @@ def show_result(console: Console, result: dict[str, Any], mode: str) -> None:
         console.bullets("Common mistakes on this question:", feedback.get("pitfalls") or [])
 
 
+def _question_score(q: dict[str, Any]) -> str:
+    """A report row's score, with the earlier attempts' when the question was answered again."""
+    if not isinstance(q.get("overall"), int | float):
+        return "-"
+    earlier = ", ".join(f"{v:.1f}" for v in q.get("earlier_overall") or [])
+    return f"{q['overall']:.1f} (attempt {q['attempts']}; before: {earlier})" if earlier else f"{q['overall']:.1f}"
+
+
 def show_report(console: Console, end: dict[str, Any]) -> None:
     report = end["report"]
     console.event("report", report=report, summary_audio=end.get("summary_audio"))
@@ -359,7 +369,7 @@ def show_report(console: Console, end: dict[str, Any]) -> None:
             [
                 str(q["index"] + 1),
                 q["question"],
-                f"{q['overall']:.1f}" if isinstance(q.get("overall"), int | float) else "-",
+                _question_score(q),
                 f"{wpm:.0f}" if isinstance(wpm, int | float) else "-",
                 f"{fillers:.1f}" if isinstance(fillers, int | float) else "-",
             ]
@@ -396,15 +406,19 @@ def answer_files(directory: str | None) -> list[Path] | None:
 
 
 def read_typed(console: Console) -> str | None:
-    """A typed answer: lines until an empty line. ``/skip`` and ``/end`` are commands; None at end of input."""
-    console.note("Type your answer, then an empty line to submit (/skip to skip, /end to finish):")
+    """A typed answer: lines until an empty line. ``/skip``, ``/again`` and ``/end`` are commands; None at end of
+    input."""
+    console.note(
+        "Type your answer, then an empty line to submit "
+        "(/skip to skip, /again to answer the last question again, /end to finish):"
+    )
     lines: list[str] = []
     while True:
         line = console.stdin.readline()
         if not line:
             return "\n".join(lines).strip() or None
         stripped = line.strip()
-        if not lines and stripped in {"/skip", "/end"}:
+        if not lines and stripped in {"/skip", "/again", "/end"}:
             return stripped
         if not stripped:
             if lines:
@@ -436,6 +450,7 @@ def practice(args: argparse.Namespace, api: Api, console: Console, player: str |
     with console.status("Starting"):
         question = api.request("POST", api.session_path(session_id, "start"))["question"]
     answered = 0
+    last_answered: int | None = None  # the planned question answered last, which /again asks again
     while question is not None:
         show_question(console, question)
         play(api, question.get("audio"), player, console)
@@ -456,13 +471,20 @@ def practice(args: argparse.Namespace, api: Api, console: Console, player: str |
             if typed is None or typed == "/end":
                 break
             if typed == "/skip":
-                question = next_question(api, session_id, console)
+                question = next_question(api, session_id, console, from_index=question["index"])
+                continue
+            if typed == "/again":
+                if last_answered is None:
+                    console.say("Nothing answered yet: answer this question first.")
+                else:
+                    question = repeat_question(api, session_id, console, last_answered)
                 continue
             body = {"text": typed}
         body["client_answer_id"] = uuid.uuid4().hex
         with console.status("Transcribing and evaluating" if "audio_key" in body else "Evaluating"):
             result = api.request("POST", api.session_path(session_id, "submit-answer"), json=body)
         answered += 1
+        last_answered = question["index"]
         show_result(console, result, args.mode)
         action = result.get("next_action")
         if action == "answer_follow_up" and result.get("follow_up"):
@@ -478,10 +500,18 @@ def practice(args: argparse.Namespace, api: Api, console: Console, player: str |
     return EXIT_OK
 
 
-def next_question(api: Api, session_id: str, console: Console) -> dict[str, Any] | None:
+def next_question(api: Api, session_id: str, console: Console, from_index: int | None = None) -> dict[str, Any] | None:
+    """The next question (moving on only from question ``from_index``, if given), or None at the end."""
+    body = None if from_index is None else {"from_index": from_index}
     with console.status("Next question"):
-        result = api.request("POST", api.session_path(session_id, "next-question"))
+        result = api.request("POST", api.session_path(session_id, "next-question"), json=body)
     return None if result.get("done") else result.get("question")
+
+
+def repeat_question(api: Api, session_id: str, console: Console, index: int) -> dict[str, Any]:
+    """Question ``index`` asked again, as a new attempt."""
+    with console.status("Asking the question again"):
+        return api.request("POST", api.session_path(session_id, "repeat-question"), json={"index": index})["question"]
 
 
 def execute(

@@ -106,6 +106,11 @@ class ScriptedApi:
             if self.current >= self.total:
                 return httpx.Response(200, json={"done": True, "question": None})
             return httpx.Response(200, json={"done": False, "question": question(self.current, self.total, "Next?")})
+        if route == f"POST {base}/repeat-question":
+            self.current = json.loads(request.content)["index"]
+            self.pending_follow_up = False
+            again = {**question(self.current, self.total, "Tell me about X."), "attempt": 2}
+            return httpx.Response(200, json={"done": False, "question": again})
         if route == f"POST {base}/end":
             return httpx.Response(200, json={"report": self._report(), "summary_audio": None})
         if request.url.path.startswith("/tts/"):
@@ -155,6 +160,8 @@ class ScriptedApi:
                     "answer": "...",
                     "overall": 6.4,
                     "delivery": {"words_per_minute": 142.0, "fillers_per_100_words": 1.5},
+                    "attempts": 2,
+                    "earlier_overall": [4.1],
                 },
                 {"index": 1, "question": "Next?", "question_type": "behavioral", "answer": "", "overall": None},
             ],
@@ -281,6 +288,29 @@ def test_skip_and_end_commands() -> None:
     assert status == practice.EXIT_OK
     assert [r.split("/")[-1] for r in api.routes()] == ["sessions", "start", "next-question", "end"]
     assert "Answered 0 of 3 questions." in out
+
+
+def test_again_answers_the_last_question_once_more() -> None:
+    api = ScriptedApi(total=2, follow_up_on_first=False)
+    stdin = "/again\nFirst try.\n\n/again\nA better answer.\n\n/skip\n"
+    status, out, _ = run(api, ["--questions", "2"], stdin=stdin)
+
+    assert status == practice.EXIT_OK
+    assert [r.split("/")[-1] for r in api.routes()] == [
+        "sessions",
+        "start",
+        "submit-answer",
+        "next-question",
+        "repeat-question",
+        "submit-answer",
+        "next-question",
+        "next-question",
+        "end",
+    ]
+    assert "Nothing answered yet" in out and "Question 1 of 2, attempt 2" in out
+    assert json.loads(api.requests[4].content) == {"index": 0}
+    assert json.loads(api.requests[7].content) == {"from_index": 1}  # the skip moves on from question 2 only
+    assert "6.4 (attempt 2; before: 4.1)" in out
 
 
 def test_end_of_input_ends_the_interview() -> None:
