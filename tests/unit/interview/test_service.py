@@ -481,6 +481,7 @@ def test_a_question_asked_again_is_a_new_attempt_and_the_report_scores_the_lates
     assert row.answer == STRONG and row.attempts == 2
     assert row.follow_up_answers == []  # the first attempt's follow-up does not mix with the second attempt
     assert len(row.earlier_overall) == 1 and row.earlier_overall[0] < row.overall
+    assert any(s.startswith("You improved on your first attempt") and "(question 1)" in s for s in report.strengths)
     assert report.questions[1].attempts == 0 and report.answered == 1
 
 

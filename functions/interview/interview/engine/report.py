@@ -36,6 +36,7 @@ CRITERION_NAMES = {
     "technical_depth": "technical depth",
 }
 WEAK_BELOW = 6.5
+IMPROVED_BY = 0.5  # how much higher than the first attempt a question asked again must score to count as improved
 EXERCISES = {
     "star_structure": "Write three stories from your work in four sentences each (situation, task, your actions, "
     "result with a number) and tell each aloud in under two minutes.",
@@ -199,6 +200,8 @@ def _themes(scored: list[_Scored]) -> tuple[list[str], list[str]]:
         if e is None:
             continue
         s = e.signals
+        if item.earlier and item.overall is not None and item.overall >= item.earlier[0] + IMPROVED_BY:
+            good["You improved on your first attempt when you answered again after the feedback"].append(n)
         if s.get("off_topic"):
             bad["Answer the question that was asked before adding anything else"].append(n)
             continue
