@@ -8,7 +8,7 @@ from interview_practice import evaluate, practice, speech
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="interview-practice", description="Practise interviews by voice or text.")
+    parser = argparse.ArgumentParser(prog="interview-practice", description="Practice interviews by voice or text.")
     commands = parser.add_subparsers(dest="command", required=True)
     evaluate.register(commands)
     speech.register(commands)

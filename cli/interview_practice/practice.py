@@ -559,7 +559,7 @@ def register(subparsers: Any) -> None:
     """Add the ``practice`` command to the ``interview-practice`` parser."""
     parser = subparsers.add_parser(
         "practice",
-        help="Practise a whole interview in the terminal (typed answers or audio files)",
+        help="Practice a whole interview in the terminal (typed answers or audio files)",
         description="Run an interview against the REST API: questions are printed (and played when an audio player "
         "is installed), answers are typed or taken from audio files, feedback follows each answer and a report "
         "ends the session.",
@@ -574,7 +574,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--user",
         default=os.environ.get("INTERVIEW_PRACTICE_USER", DEFAULT_USER),
-        help=f"name to practise under on the local stack (default: $INTERVIEW_PRACTICE_USER or {DEFAULT_USER})",
+        help=f"name to practice under on the local stack (default: $INTERVIEW_PRACTICE_USER or {DEFAULT_USER})",
     )
     parser.add_argument("--role", choices=sorted(ROLE_TITLES), default="software_engineer")
     parser.add_argument("--level", choices=get_args(Level), default="mid")

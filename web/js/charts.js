@@ -8,7 +8,7 @@ const FONT = 13; // .chart's font size in app.css, in the chart's own units: the
 const LINE = 1.2 * FONT;
 const BAR_PHONE_FONT = 17; // .bar-chart's font size on phones in app.css, the largest its labels are drawn at
 
-/** The colour class of a score: weak, fair or strong (the number is always printed too). */
+/** The color class of a score: weak, fair or strong (the number is always printed too). */
 export function band(value) {
   if (value >= 7) return "strong";
   if (value >= 5) return "fair";
@@ -122,7 +122,7 @@ export function radarChart(rows, { title } = {}) {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / rows.length;
     return [Math.cos(angle), Math.sin(angle)];
   });
-  // Each label's box around the centre: above the axis at the top, below it at the bottom, centred on the sides.
+  // Each label's box around the center: above the axis at the top, below it at the bottom, centered on the sides.
   const labels = rows.map((row, i) => {
     const [cos, sin] = unit[i];
     const anchor = Math.abs(cos) < 0.2 ? "middle" : cos > 0 ? "start" : "end";
@@ -202,7 +202,7 @@ export function lineChart(points, { title, width = 720 } = {}) {
   const bottom = 36;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const room = Math.max(...ticks.map((t) => textWidth(t))) + 12; // between the centres of two dates
+  const room = Math.max(...ticks.map((t) => textWidth(t))) + 12; // between the centers of two dates
   const description = points.map((p) => `${p.label}: ${p.value.toFixed(1)}`).join("; ");
   const svg = frame(width, height, title, description, "line-chart");
   for (const tick of [0, 2, 4, 6, 8, 10]) {

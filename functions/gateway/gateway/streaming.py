@@ -281,7 +281,7 @@ def _agreed(
     before the end are committed anyway, so that the final transcription never has a long stretch left to decode.
 
     Returns the words to commit, the point to continue from (the middle of the pause after them, away from both
-    neighbouring words; ``committed_until`` when none) and the words left pending.
+    neighboring words; ``committed_until`` when none) and the words left pending.
     """
     agreed = 0
     while agreed < min(len(words), len(previous)) and _same_word(words[agreed].word, previous[agreed].word):

@@ -14,7 +14,7 @@ MAX_CHARS = 30_000
 
 
 def pdf_text(pdf_base64: str) -> str:
-    """The text of a base64-encoded PDF resume (first pages only), whitespace-normalised."""
+    """The text of a base64-encoded PDF resume (first pages only), whitespace-normalized."""
     try:
         data = base64.b64decode(pdf_base64, validate=True)
     except (binascii.Error, ValueError) as exc:

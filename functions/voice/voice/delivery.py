@@ -2,7 +2,7 @@
 
 Rules (matching is on whole word tokens, never on substrings: "number" is not "um", "umbrella" is not "um"):
 
-* Tokens: each recognised word lower-cased, with surrounding punctuation removed ("Um," -> "um"). A token
+* Tokens: each recognized word lower-cased, with surrounding punctuation removed ("Um," -> "um"). A token
   followed by punctuation, by a pause of at least ``PAUSE_SECONDS`` or by the end of the answer ends a phrase.
 * Words: every token counts, fillers included (they take speaking time); ``words_per_minute`` is the word count
   over the speaking span, from the first word's start to the last word's end, and is not given (None) for fewer
@@ -73,13 +73,13 @@ _EDGE = re.compile(r"^[^\w']+|[^\w']+$")
 
 @dataclass(frozen=True)
 class _Token:
-    text: str  # normalised word
-    raw: str  # as recognised, with punctuation
+    text: str  # normalized word
+    raw: str  # as recognized, with punctuation
     boundary: bool  # a phrase ends after this token
 
 
 def tokenize(words: Sequence[WordTiming]) -> list[_Token]:
-    """Normalised tokens of ``words`` (pure punctuation dropped), each marked when a phrase ends after it."""
+    """Normalized tokens of ``words`` (pure punctuation dropped), each marked when a phrase ends after it."""
     kept = [(w, _EDGE.sub("", w.word.strip().lower().replace("\u2019", "'"))) for w in words]
     kept = [(w, text) for w, text in kept if text]
     tokens = []
@@ -189,7 +189,7 @@ def speaking_seconds(words: Sequence[WordTiming]) -> float:
 def analyze(
     words: Sequence[WordTiming], duration: float, silences: Sequence[tuple[float, float]] = ()
 ) -> DeliveryMetrics:
-    """Delivery metrics of an answer of ``duration`` seconds from its recognised ``words`` and, where known, the
+    """Delivery metrics of an answer of ``duration`` seconds from its recognized ``words`` and, where known, the
     recording's ``silences`` (start, end in seconds; see :func:`find_pauses`)."""
     spoken = [w for w in words if _EDGE.sub("", w.word.strip())]
     tokens = tokenize(spoken)

@@ -150,7 +150,7 @@ def _has_model(directory: Path) -> bool:
 
 
 def prepare(name: str, into: Path | None = None) -> Path:
-    """Materialise model ``name`` (a built-in name or a model directory) into ``into``.
+    """Materialize model ``name`` (a built-in name or a model directory) into ``into``.
 
     The default target is ``<whisper_cache_dir>/<name>``, where :func:`resolve` looks first; the container image
     prepares its model there so that it needs neither the model wheels nor a writable disk at run time.

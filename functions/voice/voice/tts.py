@@ -73,7 +73,7 @@ class SpeechAudio:
 class Pyttsx3Speaker:
     """The process's pyttsx3 engine (espeak-ng driver), safe to call many times in a warm container.
 
-    pyttsx3 initialises espeak-ng (once per process) and lists its voices; the audio is taken from espeak-ng
+    pyttsx3 initializes espeak-ng (once per process) and lists its voices; the audio is taken from espeak-ng
     through pyttsx3's own driver binding, with a callback this class registers before every synthesis. espeak-ng
     synthesizes on a background thread; a synthesis ends when the callback receives the message's
     end-of-message event. (espeak-ng's ``Synchronize`` polls every 20 ms, which made every synthesis take at

@@ -96,7 +96,7 @@ def test_feedback_names_missed_key_points_and_quotes_the_answer():
 
 def test_key_points_continuing_a_sentence_start_in_lower_case_and_quoted_ones_as_written():
     # 124 of the bank's key points and corrections start with "A"; "You covered A process..." read as a typo, and
-    # "You covered recognised the risk early" as bad grammar: a strength quotes the point as the bank words it.
+    # "You covered recognized the risk early" as bad grammar: a strength quotes the point as the bank words it.
     question = IDEMPOTENCY.model_copy(
         update={
             "text": "What is the difference between a process and a thread?",

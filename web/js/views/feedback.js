@@ -18,7 +18,7 @@ function list(title, items, className) {
   );
 }
 
-/** A big score with its band (the number is the message; the colour only repeats it). */
+/** A big score with its band (the number is the message; the color only repeats it). */
 export function scoreBadge(value, label = "Overall") {
   if (typeof value !== "number") return h("p", { class: "score-badge none" }, `${label}: not scored`);
   return h(

@@ -224,7 +224,7 @@ function questionDetail(sessionId, q) {
 
 function practicePlan(plan) {
   if (!plan || !plan.length)
-    return section("Practice plan", h("p", { class: "hint" }, "No specific exercises: keep practising."));
+    return section("Practice plan", h("p", { class: "hint" }, "No specific exercises: keep practicing."));
   return section(
     "Practice plan",
     h(
@@ -289,7 +289,7 @@ export async function renderReport(main, sessionId) {
         "div",
         { class: "actions no-print" },
         printButton,
-        h("a", { class: "button secondary", href: "#/" }, "Practise again"),
+        h("a", { class: "button secondary", href: "#/" }, "Practice again"),
         h("a", { class: "button secondary", href: "#/history" }, "History"),
       ),
     ),

@@ -29,7 +29,7 @@ export function renderSignIn(main, done) {
         replace(formError);
         const username = form.elements.username.value.trim();
         if (!username) {
-          replace(formError, local ? "Type a name to practise under." : "Type your email.");
+          replace(formError, local ? "Type a name to practice under." : "Type your email.");
           return;
         }
         submit.disabled = true;

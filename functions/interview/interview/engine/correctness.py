@@ -7,7 +7,7 @@ and of the same polarity (both negated or neither), so "a LEFT JOIN keeps unmatc
 "a LEFT JOIN drops them".
 
 It misses wrong claims it was not written for, and the evaluator says so in its evidence. (Flagging a
-sentence that restates a key point with the opposite negation was tried and dropped: on the labelled answers
+sentence that restates a key point with the opposite negation was tried and dropped: on the labeled answers
 it flagged correct answers as often as wrong ones.)
 """
 
@@ -110,7 +110,7 @@ MISCONCEPTIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Overfitting is fixed by training the model for longer.",
-        "Overfitting is reduced with more data, regularisation, simpler models or early stopping.",
+        "Overfitting is reduced with more data, regularization, simpler models or early stopping.",
     ),
     (
         "Containers are virtual machines, each with its own kernel.",
@@ -143,7 +143,7 @@ MISCONCEPTIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Build whatever the loudest customer asks for first.",
-        "Prioritise by impact on goals and evidence from many users, not by who asks loudest.",
+        "Prioritize by impact on goals and evidence from many users, not by who asks loudest.",
     ),
 )
 _NEGATION = re.compile(

@@ -54,7 +54,7 @@ def _strengths(question: Question, evaluation: Evaluation, stats: tx.TextStats) 
             f"{len(evaluation.key_points)} expected points."
         )
     if question.type == "technical" and _number(evaluation, "nuance_markers") >= 1:
-        strengths.append("You discussed trade-offs or limits, which shows judgement.")
+        strengths.append("You discussed trade-offs or limits, which shows judgment.")
     wpm = _number(evaluation, "words_per_minute")
     if wpm and 120 <= wpm <= 170:
         strengths.append(f"You spoke at a comfortable pace ({wpm:.0f} words per minute).")

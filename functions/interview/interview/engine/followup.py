@@ -1,8 +1,8 @@
 """One targeted follow-up question after an answer, as an interviewer would ask it.
 
-In order of priority: an off-topic answer is brought back to the question; a behavioural story that makes none
+In order of priority: an off-topic answer is brought back to the question; a behavioral story that makes none
 of the question's points (``OTHER_STORY_BELOW``: a story about something else) is asked for one that does; a
-behavioural answer told in "we" is asked what the candidate did; a behavioural answer without a result is asked
+behavioral answer told in "we" is asked what the candidate did; a behavioral answer without a result is asked
 for the measurable outcome; an answer that misses expected key points is asked about the first one it missed
 (the bank lists key points most important first); a vague answer is asked for specifics. A strong answer gets
 none, and neither does a question that has had ``max_follow_ups`` already.
@@ -34,7 +34,7 @@ _ASK_VERBS = {
     "distinguishes",
     "identifies",
     "quantifies",
-    "summarises",
+    "summarizes",
     "lists",
     "outlines",
     "walks",
@@ -163,7 +163,7 @@ _RUBRIC_VERBS = set(
         "looks",
         "makes",
         "maps",
-        "materialises",
+        "materializes",
         "measures",
         "mitigates",
         "models",
@@ -178,18 +178,18 @@ _RUBRIC_VERBS = set(
         "picks",
         "pins",
         "plans",
-        "practises",
+        "practices",
         "prepares",
         "presents",
         "prevents",
-        "prioritises",
+        "prioritizes",
         "profiles",
         "proposes",
         "protects",
         "puts",
-        "randomises",
+        "randomizes",
         "reads",
-        "recognises",
+        "recognizes",
         "reconciles",
         "reduces",
         "refactors",
@@ -219,7 +219,7 @@ _RUBRIC_VERBS = set(
         "shares",
         "splits",
         "spreads",
-        "standardises",
+        "standardizes",
         "starts",
         "stores",
         "takes",
@@ -235,7 +235,7 @@ _RUBRIC_VERBS = set(
         "uses",
         "validates",
         "verifies",
-        "virtualises",
+        "virtualizes",
         "waits",
         "warns",
         "watches",
@@ -261,7 +261,7 @@ _THAT_VERBS = {
     "says",
     "states",
     "notes",
-    "recognises",
+    "recognizes",
     "understands",
     "knows",
     "validates",

@@ -74,7 +74,7 @@ def _prompt(question: Question, answer: str, role: str, level: str, delivery: De
         ),
         f"Score only these criteria, 1 to 10: {', '.join(criteria)}.",
         "Judge meaning, not keywords: jargon and STAR labels without substance score low; a concise correct "
-        "answer is not penalised for brevity; a fluent but technically wrong answer scores low on technical_depth; "
+        "answer is not penalized for brevity; a fluent but technically wrong answer scores low on technical_depth; "
         "an answer told only with 'we' scores low on star_structure and role_relevance.",
     ]
     if delivery is not None:

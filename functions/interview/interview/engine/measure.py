@@ -26,7 +26,7 @@ from practice_shared.models.voice import DeliveryMetrics
 
 COVERED_AT = 0.45
 BEYOND_QUESTION = 0.1
-# Partial credit ramps by question type: behavioural key points are abstract ("recognised the risk early")
+# Partial credit ramps by question type: behavioral key points are abstract ("recognized the risk early")
 # and the stories that cover them are concrete, so their similarities run lower than technical ones.
 SOFT_RAMP = {"technical": (0.3, 0.6), "general": (0.25, 0.55), "behavioral": (0.2, 0.5)}
 OFF_TOPIC_BELOW = {"technical": 0.3, "general": 0.25, "behavioral": 0.2}
@@ -144,7 +144,7 @@ def _named_terms(answer: str, topics: list[str]) -> list[str]:
     found = {display(t) for t in find_topics(answer, _VOCABULARY | frozenset(topics))}
     lowered = {f.lower() for f in found}
     for sentence in tx.sentences(answer):
-        # Capitalised words after the first of a sentence are names: tools, products, companies.
+        # Capitalized words after the first of a sentence are names: tools, products, companies.
         for token in re.findall(r"[A-Za-z][A-Za-z0-9.+#-]*[A-Za-z0-9+#]", sentence)[1:]:
             if (
                 _PROPER_NOUN.match(token)

@@ -314,11 +314,11 @@ def _practice_plan(scored: list[_Scored], criteria: dict[str, float], level: str
                 focus="Raise the bar",
                 why="Every criterion averaged at least 6.5 out of 10.",
                 exercise=(
-                    "Practise senior-level questions next: design trade-offs, leading without authority and "
+                    "Practice senior-level questions next: design trade-offs, leading without authority and "
                     "handling ambiguity."
                 )
                 if level != "senior"
-                else "Practise with stricter time limits: two minutes per answer, one follow-up each.",
+                else "Practice with stricter time limits: two minutes per answer, one follow-up each.",
             )
         )
     return plan

@@ -9,8 +9,8 @@ Each slot of the plan is filled greedily with the best-scoring question:
 * history: a question in ``avoid_ids`` is taken only when nothing else fits;
 * a seeded jitter in [0, 1) breaks ties, so the same seed (the session id) always gives the same plan.
 
-Mixed interviews start with a warm-up (a general or behavioural question) and then alternate technical and
-behavioural questions; behavioural interviews start with a warm-up too when they have three questions or more.
+Mixed interviews start with a warm-up (a general or behavioral question) and then alternate technical and
+behavioral questions; behavioral interviews start with a warm-up too when they have three questions or more.
 The candidate's own questions come after the bank questions and take their places in the count.
 """
 
@@ -177,7 +177,7 @@ _COMPETENCIES = (
     (re.compile(r"mistake|fail", re.I), "failure and learning"),
     (re.compile(r"deadline|pressure", re.I), "delivering under pressure"),
     (re.compile(r"stakeholder|customer|client", re.I), "stakeholder management"),
-    (re.compile(r"priorit", re.I), "prioritisation"),
+    (re.compile(r"priorit", re.I), "prioritization"),
     (re.compile(r"\blead|mentor|coach", re.I), "leadership"),
 )
 _KEY_POINTS = {

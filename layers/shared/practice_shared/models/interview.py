@@ -20,7 +20,7 @@ class Question(BaseModel):
     type: QuestionType
     roles: list[str] = Field(min_length=1, description="Role ids, or 'any' for questions every role may get")
     levels: list[Level] = Field(min_length=1)
-    competency: str | None = Field(None, description="The behavioural competency assessed (behavioral questions)")
+    competency: str | None = Field(None, description="The behavioral competency assessed (behavioral questions)")
     key_points: list[str] = Field(min_length=2, description="What a strong answer covers")
     topics: list[str] = Field(
         default=[], description="Skills and technologies the question is about (used for tailoring)"
@@ -147,7 +147,7 @@ class QuestionResult(BaseModel):
 
 
 class PracticeItem(BaseModel):
-    """One thing to practise next, and why."""
+    """One thing to practice next, and why."""
 
     focus: str
     why: str

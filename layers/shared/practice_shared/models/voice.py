@@ -8,7 +8,7 @@ AudioFormat = Literal["ogg", "mp3"]
 
 
 class WordTiming(BaseModel):
-    """One recognised word with its time span (seconds from the start of the clip)."""
+    """One recognized word with its time span (seconds from the start of the clip)."""
 
     word: str
     start: float
