@@ -87,7 +87,6 @@ export class AnswerStream {
   }
 
   _send(seq) {
-    if (this.discarded) return false;
     const message = { action: "audio_chunk", answer_id: this.id, seq, data: this.chunks[seq] };
     if (seq === 0) message.content_type = this.contentType;
     return this.socket.send(message);

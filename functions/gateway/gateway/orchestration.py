@@ -58,13 +58,16 @@ def start(user_id: str, session_id: str) -> SessionView:
 
 def next_question(user_id: str, session_id: str, from_index: int | None = None) -> NextQuestion:
     """The next question and its audio (moving on only from question ``from_index``, if given)."""
-    result = NextQuestion.model_validate(session_action("next_question", user_id, session_id, from_index=from_index))
-    return result.model_copy(update={"question": with_audio(result.question)})
+    return _spoken(session_action("next_question", user_id, session_id, from_index=from_index))
 
 
 def repeat_question(user_id: str, session_id: str, index: int) -> NextQuestion:
     """Question ``index`` asked again, with its audio."""
-    result = NextQuestion.model_validate(session_action("repeat_question", user_id, session_id, index=index))
+    return _spoken(session_action("repeat_question", user_id, session_id, index=index))
+
+
+def _spoken(moved: Any) -> NextQuestion:
+    result = NextQuestion.model_validate(moved)
     return result.model_copy(update={"question": with_audio(result.question)})
 
 

@@ -881,9 +881,7 @@ class Interview {
     this.submitButton.disabled = true;
     try {
       const next = await api.nextQuestion(this.sessionId, this.question.index);
-      if (this.gone || this.phase !== "waiting") return;
-      if (next.done || !next.question) this.finish();
-      else this.showQuestion(next.question);
+      if (!this.gone && this.phase === "waiting") this.showNext(next);
     } catch (error) {
       if (this.phase !== "waiting") return;
       this.phase = "question";
@@ -967,11 +965,15 @@ class Interview {
     await this.nextOverRest();
   }
 
+  /** The server's `NextQuestion`: its question, or the end of the interview. */
+  showNext(next) {
+    if (next.done || !next.question) this.finish();
+    else this.showQuestion(next.question);
+  }
+
   async nextOverRest() {
     try {
-      const next = await api.nextQuestion(this.sessionId);
-      if (next.done || !next.question) this.finish();
-      else this.showQuestion(next.question);
+      this.showNext(await api.nextQuestion(this.sessionId));
     } catch (error) {
       showAlert(error.message);
       this.phase = "result";

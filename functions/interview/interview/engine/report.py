@@ -10,7 +10,7 @@ offline here. The function is pure: the same session and answers always give the
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from interview.engine.evaluator import WEIGHTS, evaluate, weighted_overall
 from interview.engine.feedback import feedback
@@ -66,40 +66,27 @@ class _Scored:
     earlier: tuple[float, ...] = ()  # the overall of each earlier attempt at the question, oldest first
 
 
-def _chronological(answers: list[AnswerRecord]) -> list[AnswerRecord]:
-    return sorted(answers, key=lambda a: (a.created_at, a.answer_id))
-
-
-def _counted_attempts(answers: list[AnswerRecord]) -> dict[int, int]:
-    """For each question, its latest attempt with an answer to the question itself: the one the report scores."""
-    counted: dict[int, int] = {}
+def _attempts(answers: list[AnswerRecord]) -> dict[int, list[AnswerRecord]]:
+    """For each question, the last answer to the question itself in each of its attempts, oldest attempt first
+    (``answers`` in the order they were given)."""
+    by_attempt: dict[int, dict[int, AnswerRecord]] = defaultdict(dict)
     for answer in answers:
         if answer.follow_up_index == 0 and answer.text.strip():
-            counted[answer.question_index] = max(counted.get(answer.question_index, 0), answer.attempt)
-    return counted
+            by_attempt[answer.question_index][answer.attempt] = answer
+    return {q: [attempts[k] for k in sorted(attempts)] for q, attempts in by_attempt.items()}
 
 
-def _latest(answers: list[AnswerRecord]) -> dict[tuple[int, int], AnswerRecord]:
-    """The answers that count, by (question, follow-up): the last of each in the question's counted attempt (a
-    later attempt replaces an earlier one whole, its follow-ups included)."""
-    counted = _counted_attempts(answers)
+def _latest(
+    answers: list[AnswerRecord], attempts: dict[int, list[AnswerRecord]]
+) -> dict[tuple[int, int], AnswerRecord]:
+    """The answers that count, by (question, follow-up): the last of each (``answers`` in the order they were given)
+    in the question's latest attempt (a later attempt replaces an earlier one whole, its follow-ups included)."""
+    counted = {q: answered[-1].attempt for q, answered in attempts.items()}
     latest: dict[tuple[int, int], AnswerRecord] = {}
-    for answer in _chronological(answers):
+    for answer in answers:
         if answer.attempt == counted.get(answer.question_index):
             latest[(answer.question_index, answer.follow_up_index)] = answer
     return latest
-
-
-def _earlier_scores(planned: PlannedQuestion, answers: list[AnswerRecord], session: SessionRecord) -> tuple[float, ...]:
-    """The overall score of each earlier attempt at ``planned`` (its last answer to the question itself)."""
-    counted = _counted_attempts(answers).get(planned.index, 0)
-    last: dict[int, AnswerRecord] = {}
-    for answer in _chronological(answers):
-        if answer.question_index == planned.index and answer.follow_up_index == 0 and answer.text.strip():
-            last[answer.attempt] = answer
-    return tuple(
-        _evaluated(planned.question, last[attempt], session)[0].overall for attempt in sorted(last) if attempt < counted
-    )
 
 
 def _evaluated(question: Question, answer: AnswerRecord, session: SessionRecord) -> tuple[Evaluation, Feedback]:
@@ -109,11 +96,17 @@ def _evaluated(question: Question, answer: AnswerRecord, session: SessionRecord)
     return evaluation, answer.feedback or feedback(question, answer.text, evaluation)
 
 
-def _score(planned: PlannedQuestion, latest: dict[tuple[int, int], AnswerRecord], session: SessionRecord) -> _Scored:
+def _score(
+    planned: PlannedQuestion,
+    latest: dict[tuple[int, int], AnswerRecord],
+    earlier_attempts: list[AnswerRecord],
+    session: SessionRecord,
+) -> _Scored:
     main = latest.get((planned.index, 0))
     follow_ups = [a for (q, f), a in sorted(latest.items()) if q == planned.index and f > 0]
     if main is None or not main.text.strip():
         return _Scored(planned, main, follow_ups, {}, None, None, {}, None)
+    earlier = tuple(_evaluated(planned.question, a, session)[0].overall for a in earlier_attempts)
     evaluation, fb = _evaluated(planned.question, main, session)
     criteria = {c.criterion: c.score for c in evaluation.criteria}
     follow_up_scores: dict[int, float] = {}
@@ -128,7 +121,7 @@ def _score(planned: PlannedQuestion, latest: dict[tuple[int, int], AnswerRecord]
     overall = evaluation.overall
     if follow_ups and set(criteria) == set(WEIGHTS[planned.question.type]):
         overall = max(overall, weighted_overall(planned.question.type, criteria))
-    return _Scored(planned, main, follow_ups, follow_up_scores, evaluation, fb, criteria, overall)
+    return _Scored(planned, main, follow_ups, follow_up_scores, evaluation, fb, criteria, overall, earlier)
 
 
 def _delivery_row(answer: AnswerRecord | None) -> dict[str, float | int] | None:
@@ -361,9 +354,11 @@ def _summary_text(
 
 def build_report(session: SessionRecord, answers: list[AnswerRecord]) -> Report:
     """The report of ``session`` from its stored ``answers`` (a pure function of its inputs)."""
-    latest = _latest(answers)
+    in_order = sorted(answers, key=lambda a: (a.created_at, a.answer_id))
+    attempts = _attempts(in_order)
+    latest = _latest(in_order, attempts)
     scored = [
-        replace(_score(planned, latest, session), earlier=_earlier_scores(planned, answers, session))
+        _score(planned, latest, attempts.get(planned.index, [])[:-1], session)
         for planned in sorted(session.plan, key=lambda p: p.index)
     ]
     answered = [i for i in scored if i.overall is not None]
