@@ -129,7 +129,24 @@ def test_collect_mode_stores_then_evaluates_each_answer_against_its_question(aws
     assert report.answered == 2
 
 
-def test_two_answers_submitted_at_once_are_both_kept(aws_tables):
+@pytest.fixture
+def atomic_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto applies a transaction's writes one by one and, when one fails, puts back a copy of the whole table taken
+    before it started, which erases what another thread wrote meanwhile (DynamoDB isolates transactions and cancels
+    a conflicting one instead). Run moto's transactions one at a time, as DynamoDB's isolation makes them appear."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    unlocked = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        with lock:
+            return unlocked(self, transact_items)
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
+
+
+def test_two_answers_submitted_at_once_are_both_kept(aws_tables, atomic_transactions):
     ref = create(num_questions=2, mode="collect")
     service.start_session(ref)
     barrier = threading.Barrier(2)
