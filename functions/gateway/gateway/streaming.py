@@ -104,8 +104,14 @@ def receive_chunk(connection_id: str, user_id: str, session_id: str, message: Au
 
     # The first bytes stored for a sequence number stay, and only the message that stored them is acknowledged as
     # new: a duplicate racing the original can neither replace it nor be told it was kept.
-    stored = audio_store.write_once(_chunk_key(current, message.seq), data, "application/octet-stream")
-    stream, recorded_before = streams.add_chunk(current, message.seq, len(data), get_settings().session_ttl)
+    key = _chunk_key(current, message.seq)
+    stored = audio_store.write_once(key, data, "application/octet-stream")
+    added = streams.add_chunk(current, message.seq, len(data), get_settings().session_ttl)
+    if added is None:  # discarded (or submitted) while this chunk was being stored: it must not outlive the answer
+        if stored:
+            audio_store.delete(key)
+        raise _closed(streams.get(session_id, message.answer_id) or current)
+    stream, recorded_before = added
     duplicate = recorded_before or not stored
     next_seq = stream.next_seq()
     send(

@@ -74,6 +74,26 @@ def test_a_discarded_answer_loses_its_chunks_and_takes_no_more_audio(acks: list[
     assert acks[-1] == {"type": "discarded", "answer_id": "race00001"}
 
 
+def test_a_chunk_racing_the_discard_is_refused_and_not_left_in_s3(
+    acks: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    streaming.receive_chunk("c1", "u1", "s1", _chunk(b"first", 0))
+    # This chunk's handler read the stream while it was still streaming; the discard (and its deletion of the
+    # answer's chunks) then ran before the chunk was stored.
+    before = streams.get("s1", "race00001")
+    _discard()
+    reads = iter([before])
+    read = streams.get
+    monkeypatch.setattr(
+        streaming.streams, "get", lambda session_id, answer_id: next(reads, None) or read(session_id, answer_id)
+    )
+    with pytest.raises(errors.Conflict, match="discarded"):
+        streaming.receive_chunk("c1", "u1", "s1", _chunk(b"late", 1))
+    assert before is not None and not audio_store.exists(streaming._chunk_key(before, 1))
+    stream = streams.get("s1", "race00001")
+    assert stream is not None and stream.status == "discarded" and stream.seqs == {0}
+
+
 def test_an_answer_already_submitted_cannot_be_discarded(acks: list[dict]) -> None:
     streaming.receive_chunk("c1", "u1", "s1", _chunk(b"first", 0))
     streaming.end_answer("c1", "u1", "s1", EndAnswer(action="end_answer", answer_id="race00001", last_seq=0))

@@ -121,6 +121,11 @@ def exists(key: str) -> bool:
     return True
 
 
+def delete(key: str) -> None:
+    """Delete the object ``key`` (nothing happens if there is none)."""
+    client("s3").delete_object(Bucket=get_settings().audio_bucket, Key=key)
+
+
 def delete_prefix(prefix: str) -> int:
     """Delete every object under ``prefix``; returns how many were deleted."""
     s3 = client("s3")

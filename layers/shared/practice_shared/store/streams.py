@@ -73,34 +73,40 @@ def get(session_id: str, answer_id: str) -> Stream | None:
     return _from_item(item) if item else None
 
 
-def add_chunk(stream: Stream, seq: int, size: int, ttl_seconds: int) -> tuple[Stream, bool]:
-    """Record that chunk ``seq`` arrived; returns the new state and whether it was a duplicate."""
-    with dynamo_errors():
-        old = (
-            table()
-            .update_item(
-                Key=_key(stream.session_id, stream.answer_id),
-                UpdateExpression=(
-                    "ADD seqs :seq, bytes_received :size "
-                    "SET answer_id = :a, user_id = :u, session_id = :s, updated_at = :now, expires_at = :exp, "
-                    "content_type = if_not_exists(content_type, :ct), #st = if_not_exists(#st, :streaming)"
-                ),
-                ExpressionAttributeNames={"#st": "status"},
-                ExpressionAttributeValues={
-                    ":seq": {seq},
-                    ":size": size,
-                    ":a": stream.answer_id,
-                    ":u": stream.user_id,
-                    ":s": stream.session_id,
-                    ":now": now_iso(),
-                    ":exp": epoch_in(ttl_seconds),
-                    ":ct": stream.content_type,
-                    ":streaming": "streaming",
-                },
-                ReturnValues="ALL_OLD",
+def add_chunk(stream: Stream, seq: int, size: int, ttl_seconds: int) -> tuple[Stream, bool] | None:
+    """Record that chunk ``seq`` arrived; returns the new state and whether it was a duplicate, or None when the
+    answer takes no more audio (it was submitted or discarded since it was read)."""
+    try:
+        with dynamo_errors():
+            old = (
+                table()
+                .update_item(
+                    Key=_key(stream.session_id, stream.answer_id),
+                    UpdateExpression=(
+                        "ADD seqs :seq, bytes_received :size "
+                        "SET answer_id = :a, user_id = :u, session_id = :s, updated_at = :now, expires_at = :exp, "
+                        "content_type = if_not_exists(content_type, :ct), #st = if_not_exists(#st, :streaming)"
+                    ),
+                    ConditionExpression="attribute_not_exists(#st) OR #st IN (:streaming, :failed)",
+                    ExpressionAttributeNames={"#st": "status"},
+                    ExpressionAttributeValues={
+                        ":seq": {seq},
+                        ":size": size,
+                        ":a": stream.answer_id,
+                        ":u": stream.user_id,
+                        ":s": stream.session_id,
+                        ":now": now_iso(),
+                        ":exp": epoch_in(ttl_seconds),
+                        ":ct": stream.content_type,
+                        ":streaming": "streaming",
+                        ":failed": "failed",
+                    },
+                    ReturnValues="ALL_OLD",
+                )
+                .get("Attributes", {})
             )
-            .get("Attributes", {})
-        )
+    except ConditionFailed:
+        return None
     duplicate = seq in {int(n) for n in old.get("seqs", set())}
     state = _from_item(old) if old else stream
     seqs = state.seqs | {seq}
