@@ -137,6 +137,9 @@ def run_interview(page: Page, stack: LocalStack, answer_wav: SpokenAnswer, artif
     page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
     page.get_by_role("button", name="↻ Answer question 3 again").click()  # after reading the feedback
     page.get_by_role("heading", name="Question 3 of 3 (attempt 2)").wait_for(timeout=30_000)
+    page.reload()  # the page opened again still knows what the first attempt scored
+    page.get_by_role("heading", name="Question 3 of 3 (attempt 2)").wait_for(timeout=30_000)
+    page.get_by_role("radio", name=re.compile("Type")).check()
     page.get_by_label("Typed answer").fill(TYPED_ANSWER)
     page.get_by_role("button", name="Submit answer").click()
     page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)

@@ -178,7 +178,7 @@ def test_start_over_drops_the_recording_and_skip_leaves_a_question_unanswered(
     page.get_by_label("Typed answer").fill(
         "I split a slow nightly batch job into parallel steps and cut its run time from six hours to two."
     )
-    expect(page.get_by_role("button", name="Skip and finish")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Skip"))).to_be_hidden()  # last question: "End interview"
     page.get_by_role("button", name="Submit answer").click()
     page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
     page.get_by_role("button", name="Finish and see report").click()
@@ -188,4 +188,44 @@ def test_start_over_drops_the_recording_and_skip_leaves_a_question_unanswered(
     expect(rows.nth(0).locator(".answer-cell")).to_have_text("Not answered")
     expect(rows.nth(1).locator(".answer-cell")).to_contain_text("nightly batch")
     assert errors == []
+    page.close()
+
+
+def test_a_typed_answer_the_socket_loses_is_sent_over_rest_once(browser, stack: LocalStack) -> None:
+    page = browser.new_page()
+    swallowed: list[str] = []
+
+    def lose_typed_answers(ws) -> None:  # the page's socket stays up, but its typed answers never arrive
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: swallowed.append(message) if '"text_answer"' in message else server.send(message))
+
+    page.route_web_socket(re.compile(r"^wss?://"), lose_typed_answers)
+    page.goto(stack.http_url + "/")
+    set_up(page, role="data_analyst", kind="technical", questions=2, follow_ups="None", mode="Evaluate as I go")
+    session_id = page.evaluate("() => location.hash.split('/').pop()")
+    expect(page.locator('.connection[data-state="connected"]')).to_be_attached(timeout=15_000)
+    page.get_by_role("radio", name=re.compile("Type")).check()
+    page.get_by_label("Typed answer").fill(
+        "An inner join keeps only the rows that match in both tables; a left join keeps every row of the left table "
+        "and fills the missing columns of the right one with nulls."
+    )
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.post_data or "") if r.url.endswith("/submit-answer") else None)
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
+    expect(page.locator(".result-card .transcript-text")).to_contain_text("left join keeps every row")
+    assert len(swallowed) == 1, swallowed
+    sent_id = re.search(r'"answer_id":"([^"]+)"', swallowed[0].replace(" ", ""))
+    dynamodb = stack.aws_client("dynamodb")
+    stored = [
+        item["sk"]["S"]
+        for table in dynamodb.list_tables()["TableNames"]
+        for item in dynamodb.scan(
+            TableName=table,
+            FilterExpression="pk = :pk AND begins_with(sk, :answer)",
+            ExpressionAttributeValues={":pk": {"S": f"SESSION#{session_id}"}, ":answer": {"S": "ANSWER#"}},
+        ).get("Items", [])
+    ]
+    assert sent_id and len(posted) == 1 and sent_id.group(1) in posted[0], posted  # sent again over REST, same id
+    assert stored == [f"ANSWER#000#00#{sent_id.group(1)}"], (stored, swallowed)  # and stored once
     page.close()

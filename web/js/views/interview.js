@@ -34,6 +34,18 @@ const RETRYABLE = new Set(["network_error", "downstream_error", "downstream_unav
 const REJOIN_WAIT_MS = 8000;
 const INLINE_LIMIT = 4 * 1024 * 1024;
 
+/** What the attempt before `question`'s at the same question scored, from the session's stored answers. */
+function earlierAttemptScore(answers, question) {
+  const earlier = (answers || []).find(
+    (a) =>
+      a.question_index === question.index &&
+      !a.follow_up_index &&
+      (a.attempt || 1) === question.attempt - 1 &&
+      a.evaluation,
+  );
+  return earlier ? earlier.evaluation.overall : undefined;
+}
+
 const sameQuestion = (a, b) =>
   a &&
   b &&
@@ -307,6 +319,8 @@ class Interview {
         .join(" · "),
     );
     this.connectSocket();
+    // Opened again (a reload) while a question is asked again: the result still says what the last attempt scored.
+    if (view.question && view.question.attempt > 1) this.earlierScore = earlierAttemptScore(view.answers, view.question);
     if (view.question) this.showQuestion(view.question);
     else this.finish();
   }
@@ -474,22 +488,20 @@ class Interview {
     replace(this.liveTranscript);
     replace(this.micError);
     replace(this.recordNote);
-    this.skipButton.hidden = false;
+    this.showSkip();
     this.skipButton.disabled = false;
-    replace(
-      this.skipButton,
-      question.index >= question.total - 1
-        ? "Skip and finish"
-        : question.is_follow_up
-          ? "Skip this follow-up"
-          : "Skip this question",
-    );
+    replace(this.skipButton, question.is_follow_up ? "Skip this follow-up" : "Skip this question");
     this.textArea.value = "";
     this.textArea.dispatchEvent(new Event("input"));
     this.recordButton.disabled = false;
     this.submitButton.disabled = false;
     this.heading.focus();
     this.playQuestion(false);
+  }
+
+  /** Skipping is offered but on the last question, where it would only end the interview as "End interview" does. */
+  showSkip() {
+    this.skipButton.hidden = this.question.index >= this.question.total - 1;
   }
 
   async playQuestion(byUser) {
@@ -593,7 +605,7 @@ class Interview {
     await recorder.stop();
     replace(this.liveTranscript);
     replace(this.recordNote, "Recording discarded. Press “Start answering” when you are ready.");
-    this.skipButton.hidden = false;
+    this.showSkip();
     this.recordButton.disabled = false;
     this.recordButton.focus();
   }
@@ -611,7 +623,7 @@ class Interview {
     if (!stream.chunks.length) {
       this.phase = "question";
       this.recordButton.disabled = false;
-      this.skipButton.hidden = false;
+      this.showSkip();
       replace(
         this.micError,
         h("p", null, "Nothing was recorded. Check your microphone and try again, or type your answer."),
@@ -736,7 +748,7 @@ class Interview {
     this.stream = null;
     this.pendingAnswer = null;
     this.answerCard.hidden = false;
-    this.skipButton.hidden = false;
+    this.showSkip();
     this.recordButton.disabled = false;
     this.submitButton.disabled = false;
     replace(this.micError, h("p", null, message));
