@@ -181,12 +181,21 @@ def test_start_over_drops_the_recording_and_skip_leaves_a_question_unanswered(
     expect(page.get_by_role("button", name=re.compile("Skip"))).to_be_hidden()  # last question: "End interview"
     page.get_by_role("button", name="Submit answer").click()
     page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
+    page.get_by_role("button", name="↻ Answer question 2 again").click()  # collect mode too: the latest one counts
+    page.get_by_role("heading", name="Question 2 of 2 (attempt 2)").wait_for(timeout=30_000)
+    page.get_by_label("Typed answer").fill(
+        "I split our slow nightly batch job into six parallel steps, measured each one, and cut the whole run from "
+        "six hours to two, so the reports were ready before the team started work."
+    )
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
     page.get_by_role("button", name="Finish and see report").click()
     page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
     expect(page.get_by_text("1 of 2 questions answered")).to_be_visible()
     rows = page.locator(".questions-table tbody tr")
     expect(rows.nth(0).locator(".answer-cell")).to_have_text("Not answered")
-    expect(rows.nth(1).locator(".answer-cell")).to_contain_text("nightly batch")
+    expect(rows.nth(1).locator(".answer-cell")).to_contain_text("six parallel steps")
+    expect(rows.nth(1).locator("td.num")).to_contain_text("attempt 2")
     assert errors == []
     page.close()
 

@@ -866,7 +866,7 @@ class Interview {
     } else {
       buttons.push(h("button", { type: "button", class: "primary", onclick: () => this.next() }, "Next question"));
     }
-    if (this.mode === "evaluate" && this.result && this.result.answer)
+    if (this.result && this.result.answer)
       buttons.push(
         h(
           "button",
