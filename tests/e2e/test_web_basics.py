@@ -238,3 +238,39 @@ def test_a_typed_answer_the_socket_loses_is_sent_over_rest_once(browser, stack: 
     assert sent_id and len(posted) == 1 and sent_id.group(1) in posted[0], posted  # sent again over REST, same id
     assert stored == [f"ANSWER#000#00#{sent_id.group(1)}"], (stored, swallowed)  # and stored once
     page.close()
+
+
+def test_a_follow_up_is_asked_answered_and_folded_into_its_question(
+    browser, stack: LocalStack, artifacts: Path
+) -> None:
+    page = browser.new_page()
+    page.goto(stack.http_url + "/")
+    page.get_by_label("Your own questions (optional)").fill("Tell me about a time you changed how your team worked.")
+    set_up(page, role="backend_engineer", kind="behavioral", questions=1, follow_ups="Up to 1", mode="Evaluate as I go")
+    expect(page.locator("#question-text")).to_have_text("Tell me about a time you changed how your team worked.")
+    page.get_by_role("radio", name=re.compile("Type")).check()
+    page.get_by_label("Typed answer").fill(
+        "We had a slow release process, so we changed it. We moved to smaller releases and we were happier."
+    )
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
+    follow_up = page.locator(".result-card .follow-up")
+    expect(follow_up).to_contain_text("you")  # asked in the second person: what did *you* do
+    page.get_by_role("button", name="Answer the follow-up").click()
+    page.get_by_role("heading", name="Follow-up to question 1 of 1").wait_for(timeout=30_000)
+    page.get_by_label("Typed answer").fill(
+        "I measured our lead time, which was nine days, and I proposed weekly releases behind feature flags. I wrote "
+        "the rollout plan, I paired with each engineer on their first flagged change, and after two months our lead "
+        "time was three days and failed deployments fell from six a month to one."
+    )
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Finish and see report").click()
+    page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
+    card = page.locator(".question-detail").first
+    expect(card.locator(".follow-ups")).to_contain_text("nine days")
+    expect(card.locator(".follow-ups .score-value")).to_have_count(1)
+    expect(card).to_contain_text("your follow-up answer raised the question to")
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(artifacts / "14-report-follow-up.png"))
+    page.close()

@@ -173,3 +173,14 @@ def test_every_technical_bank_question_has_common_mistakes_that_its_key_points_d
         )
         tripped = (wrong >= FLAG_AT) & (wrong - right >= MARGIN) & same_polarity
         assert not tripped.any(), question.id
+
+
+def test_the_outline_keeps_a_sentence_once_even_when_it_tells_two_star_parts():
+    answer = "We had a slow release process, so we changed it. We moved to smaller releases and we were happier."
+    evaluation = _eval(DEADLINE, answer)
+    found = [p.evidence for p in evaluation.star if p.found and p.evidence]
+    assert len(found) > len(set(found)), "the example needs one sentence found for two parts"
+    outline = feedback(DEADLINE, answer, evaluation).improved_answer_outline
+    kept = [line for line in outline if ": keep " in line]
+    assert len(kept) == len(set(line.split(": keep ", 1)[1] for line in kept))
+    assert any(line.startswith("Action: two or three steps you took yourself") for line in outline), outline

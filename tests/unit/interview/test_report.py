@@ -124,6 +124,7 @@ def test_a_good_follow_up_answer_raises_its_question_and_a_weak_one_does_not_low
     worse = build_report(_session(), [*_answers(), _answer(1, "I don't know.", follow=1)]).questions[1]
     assert better.overall > base
     assert worse.overall == base
+    assert better.answer_overall == worse.answer_overall == base  # the answer's own score, before its follow-up
 
 
 def test_collect_mode_answers_are_evaluated_for_the_report():

@@ -191,6 +191,18 @@ function attemptsNote(q) {
   return h("p", { class: "hint" }, `Attempt ${q.attempts}, shown here; ${scored}.`);
 }
 
+// A question's score includes its follow-up answers: one better than the answer lifts each criterion halfway to it.
+function followUpNote(q) {
+  if (typeof q.answer_overall !== "number" || !(q.overall > q.answer_overall)) return null;
+  const answers = (q.follow_up_answers || []).filter((f) => f.answer).length === 1 ? "answer" : "answers";
+  return h(
+    "p",
+    { class: "hint" },
+    `Your answer scored ${fixed(q.answer_overall, 1)}; your follow-up ${answers} raised the question to ` +
+      `${fixed(q.overall, 1)} (each criterion the follow-up did better goes halfway to its score there).`,
+  );
+}
+
 function questionDetail(sessionId, q) {
   const audioUrl = q.audio_url || recordingUrl(sessionId, q.index, 0);
   const criteria = Object.entries(q.criteria || {});
@@ -201,6 +213,7 @@ function questionDetail(sessionId, q) {
     h("p", { class: "question-text compact" }, q.question),
     scoreBadge(q.overall, "Score"),
     attemptsNote(q),
+    followUpNote(q),
     criteria.length
       ? h(
           "ul",

@@ -138,10 +138,13 @@ def _outline(question: Question, evaluation: Evaluation) -> list[str]:
     outline: list[str] = []
     star = {p.part: p for p in evaluation.star}
     if question.type == "behavioral":
+        kept: set[str] = set()  # a sentence that tells two parts is kept once; the second part is still to write
         for part, hint in _STAR_HINTS.items():
             found = star.get(part)
-            if found is not None and found.found:
-                outline.append(f"{part.capitalize()}: keep {tx.quote(found.evidence or '', 60)}")
+            evidence = found.evidence if found is not None and found.found else None
+            if evidence and evidence not in kept:
+                kept.add(evidence)
+                outline.append(f"{part.capitalize()}: keep {tx.quote(evidence, 60)}")
             else:
                 outline.append(hint)
         missed = [k for k in evaluation.key_points if not k.covered]

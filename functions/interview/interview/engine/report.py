@@ -177,6 +177,7 @@ def _row(item: _Scored) -> QuestionResult:
         audio_key=item.main.audio_key if item.main else None,
         attempts=len(item.earlier) + 1 if item.main else 0,
         earlier_overall=list(item.earlier),
+        answer_overall=item.evaluation.overall if item.evaluation else None,
     )
 
 

@@ -144,6 +144,10 @@ class QuestionResult(BaseModel):
         "scores are the latest attempt's",
     )
     earlier_overall: list[float] = Field(default=[], description="The overall score of each earlier attempt")
+    answer_overall: float | None = Field(
+        None,
+        description="The answer's own overall score; ``overall`` is higher when answers to follow-ups raised it",
+    )
 
 
 class PracticeItem(BaseModel):
