@@ -342,11 +342,18 @@ def show_result(console: Console, result: dict[str, Any], mode: str) -> None:
 
 
 def _question_score(q: dict[str, Any]) -> str:
-    """A report row's score, with the earlier attempts' when the question was answered again."""
+    """A report row's score, with the earlier attempts' when the question was answered again and the answer's own
+    when answers to follow-ups raised it."""
     if not isinstance(q.get("overall"), int | float):
         return "-"
+    notes = []
     earlier = ", ".join(f"{v:.1f}" for v in q.get("earlier_overall") or [])
-    return f"{q['overall']:.1f} (attempt {q['attempts']}; before: {earlier})" if earlier else f"{q['overall']:.1f}"
+    if earlier:
+        notes.append(f"attempt {q['attempts']}; before: {earlier}")
+    alone = q.get("answer_overall")
+    if isinstance(alone, int | float) and alone < q["overall"]:
+        notes.append(f"answer alone: {alone:.1f}")
+    return f"{q['overall']:.1f} ({'; '.join(notes)})" if notes else f"{q['overall']:.1f}"
 
 
 def show_report(console: Console, end: dict[str, Any]) -> None:

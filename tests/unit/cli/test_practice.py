@@ -162,6 +162,7 @@ class ScriptedApi:
                     "delivery": {"words_per_minute": 142.0, "fillers_per_100_words": 1.5},
                     "attempts": 2,
                     "earlier_overall": [4.1],
+                    "answer_overall": 5.9,
                 },
                 {"index": 1, "question": "Next?", "question_type": "behavioral", "answer": "", "overall": None},
             ],
@@ -310,7 +311,7 @@ def test_again_answers_the_last_question_once_more() -> None:
     assert "Nothing answered yet" in out and "Question 1 of 2, attempt 2" in out
     assert json.loads(api.requests[4].content) == {"index": 0}
     assert json.loads(api.requests[7].content) == {"from_index": 1}  # the skip moves on from question 2 only
-    assert "6.4 (attempt 2; before: 4.1)" in out
+    assert "6.4 (attempt 2; before: 4.1; answer alone: 5.9)" in out
 
 
 def test_end_of_input_ends_the_interview() -> None:
