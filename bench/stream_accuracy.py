@@ -26,37 +26,43 @@ sys.path[:0] = [str(ROOT / "functions" / "gateway")]
 
 from bench_api import load_answers  # noqa: E402
 from bench_stream import chunks, speech  # noqa: E402
-from bench_voice import transcribe_ours, wer  # noqa: E402
+from bench_voice import wer  # noqa: E402
 
 from gateway import streaming  # noqa: E402
-from practice_shared.models.voice import WordTiming  # noqa: E402
-from voice import audio, continuation  # noqa: E402
+from practice_shared.models.voice import Transcription, WordTiming  # noqa: E402
+from practice_shared.observability import metrics  # noqa: E402
+from voice import audio, continuation, stt  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "stream_accuracy.json"
 # (seconds, first text): the 51 s and 171 s answers of bench_stream.py, and four more of 86-123 s.
 ANSWERS = [(60.0, 28), (180.0, 35), (90.0, 42), (120.0, 49), (90.0, 56), (120.0, 63)]
 
 
-def streamed(webm: bytes, duration: float) -> tuple[str, float, float, float]:
-    """The final transcript of ``webm`` streamed in one-second chunks, how long the final transcription took,
-    where the committed words ended, and how long the partial transcriptions took together."""
+def streamed(webm: bytes, duration: float) -> tuple[Transcription, float, float, float]:
+    """The final transcription of ``webm`` streamed in one-second chunks, how long it took, where the committed
+    words ended, and how long the partial transcriptions took together."""
     pieces = chunks(webm, duration)
     committed: list[WordTiming] = []
+    silences: list[tuple[float, float]] = []  # those found up to the committed words' end, as the gateway keeps
     pending: list[WordTiming] = []
     until = 0.0
     started = time.perf_counter()
     for upto in range(streaming.PARTIAL_EVERY_CHUNKS, len(pieces), streaming.PARTIAL_EVERY_CHUNKS):
         received = b"".join(pieces[:upto])
         result = continuation.transcribe_after(
-            continuation.decode_recording(received, until), until, committed, language="en"
+            continuation.decode_recording(received, until), until, committed, silences, language="en"
         )
         new = [w for w in result.words if w.start >= until]
         settled, until, pending = streaming._agreed(new, pending, until, result.duration_seconds)
-        committed = [*committed, *settled]
+        if settled:
+            committed = [*committed, *settled]
+            silences = [s for s in result.silences if s[1] <= until]
     partials_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    final = continuation.transcribe_after(continuation.decode_recording(webm, until), until, committed, language="en")
-    return final.text, time.perf_counter() - started, until, partials_seconds
+    final = continuation.transcribe_after(
+        continuation.decode_recording(webm, until), until, committed, silences, language="en"
+    )
+    return final, time.perf_counter() - started, until, partials_seconds
 
 
 def main() -> int:
@@ -67,13 +73,18 @@ def main() -> int:
     rows = []
     for seconds, first in ANSWERS[:2] if quick else ANSWERS:
         reference, webm, duration = speech(seconds, texts, first)
-        whole, _ = transcribe_ours(audio.decode(webm), "base", "en")
-        text, final_seconds, until, partials_seconds = streamed(webm, duration)
+        whole = stt.transcribe(audio.decode(webm), language="en")
+        metrics.clear_metrics()  # a long benchmark would otherwise flush EMF lines every 100 values
+        final, final_seconds, until, partials_seconds = streamed(webm, duration)
         rows.append(
             {
                 "audio_seconds": round(duration, 1),
-                "wer_streamed": round(wer([reference], [text]), 4),
-                "wer_whole": round(wer([reference], [whole]), 4),
+                "wer_streamed": round(wer([reference], [final.text]), 4),
+                "wer_whole": round(wer([reference], [whole.text]), 4),
+                "pauses_streamed": final.delivery.pause_count,
+                "pauses_whole": whole.delivery.pause_count,
+                "longest_pause_streamed": final.delivery.longest_pause_seconds,
+                "longest_pause_whole": whole.delivery.longest_pause_seconds,
                 "final_seconds": round(final_seconds, 2),
                 "partials_seconds": round(partials_seconds, 1),
                 "committed_until": until,
@@ -83,7 +94,8 @@ def main() -> int:
         print(
             f"{r['audio_seconds']:6} s: WER streamed {r['wer_streamed']:.1%}, whole {r['wer_whole']:.1%}; "
             f"final transcription {r['final_seconds']} s after {r['audio_seconds'] - until:.1f} s uncommitted; "
-            f"partial transcriptions {r['partials_seconds']} s",
+            f"partial transcriptions {r['partials_seconds']} s; pauses streamed {r['pauses_streamed']} (longest "
+            f"{r['longest_pause_streamed']} s), whole {r['pauses_whole']} ({r['longest_pause_whole']} s)",
             flush=True,
         )
     summary = {

@@ -251,6 +251,7 @@ def partial_transcript(payload: dict[str, Any]) -> None:
                 language=language,
                 start_seconds=stream.committed_until,
                 prior_words=stream.committed_words,
+                prior_silences=stream.committed_silences,
             ),
         )
     except errors.AppError as exc:  # a partial transcript is a courtesy: the final one is what counts
@@ -259,7 +260,8 @@ def partial_transcript(payload: dict[str, Any]) -> None:
     new_words = [w for w in result.words if w.start >= stream.committed_until]
     duration = result.duration_seconds
     committed, until, pending = _agreed(new_words, stream.pending_words, stream.committed_until, duration)
-    if streams.record_partial(stream, payload["upto"], until, committed, pending) and committed:
+    recorded = streams.record_partial(stream, payload["upto"], until, committed, pending, result.silences)
+    if recorded and committed:
         logger.info("Partial transcript committed", extra={"answer_id": stream.answer_id, "until": until})
     send(
         payload["connection_id"],
@@ -384,6 +386,7 @@ def _record_voice_answer(request: dict[str, Any]) -> AnswerResult:
             language=_language(user_id, session_id),
             start_seconds=stream.committed_until,
             prior_words=stream.committed_words,
+            prior_silences=stream.committed_silences,
         ),
     )
     send(connection_id, _transcript_event(answer_id, transcription))

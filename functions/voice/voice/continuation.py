@@ -5,6 +5,8 @@ At the end only the audio after them is transcribed, and the result covers the w
 the new ones (shifted to the answer's timeline), confidence and delivery analytics over all of them.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -28,20 +30,24 @@ def transcribe_after(
     recording: Decoded,
     start_seconds: float,
     prior_words: list[WordTiming],
+    prior_silences: Sequence[tuple[float, float]] = (),
     language: str | None = None,
     keep_fillers: bool = True,
 ) -> Transcription:
     """Transcribe ``recording`` from ``start_seconds`` on and merge the result with ``prior_words``.
 
     Whisper pads every window to 30 s, so an answer that fits one window costs the same whole as its tail alone:
-    it is transcribed whole, keeping the context that a short tail would lose.
+    it is transcribed whole, keeping the context that a short tail would lose. The silences are found in the
+    decoded part (a window before ``start_seconds`` and the rest); ``prior_silences`` before it (found by earlier
+    transcriptions) join them, so that pauses are measured over the whole answer, not only its last window.
     """
     samples = recording.samples
     whole = recording.offset_seconds == 0 and len(samples) <= WHOLE_WINDOW_SECONDS * SAMPLE_RATE
     if (start_seconds <= 0 and not prior_words) or whole:
         return stt.transcribe(samples, language=language, keep_fillers=keep_fillers)
     rest = samples[max(0, int((start_seconds - recording.offset_seconds) * SAMPLE_RATE)) :]
-    silences = stt.find_silences(samples, recording.offset_seconds)  # once, for the tail and the whole answer
+    found = stt.find_silences(samples, recording.offset_seconds)  # once, for the tail and the whole answer
+    silences = [s for s in prior_silences if s[0] < recording.offset_seconds] + found
     if get_speech_timestamps(rest, TAIL_VAD):
         in_tail = [(max(0.0, a - start_seconds), b - start_seconds) for a, b in silences if b > start_seconds]
         tail = stt.transcribe(rest, language=language, keep_fillers=keep_fillers, silences=in_tail)
@@ -62,5 +68,6 @@ def transcribe_after(
             "confidence": round(stt.confidence(words), 4),
             "duration_seconds": round(duration, 3),
             "delivery": delivery.analyze(words, duration, silences),
+            "silences": silences,
         }
     )

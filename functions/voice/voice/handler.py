@@ -25,6 +25,7 @@ def transcribe(payload: dict[str, Any]) -> Transcription:
         continuation.decode_recording(data, request.start_seconds),
         request.start_seconds,
         request.prior_words,
+        prior_silences=request.prior_silences,
         language=request.language,
         keep_fillers=request.keep_fillers,
     )

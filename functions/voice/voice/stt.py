@@ -182,6 +182,7 @@ def transcribe(
         duration_seconds=round(duration, 3),
         words=words,
         delivery=analytics,
+        silences=silences,
         model=name,
         processing_seconds=round(time.perf_counter() - started, 3),
         language_warning=warning,

@@ -30,8 +30,9 @@ def transcriptions(monkeypatch: pytest.MonkeyPatch) -> list:
     return calls
 
 
-def _transcription(words: list, duration: float) -> Transcription:
+def _transcription(words: list, duration: float, silences: list | None = None) -> Transcription:
     return Transcription(
+        silences=silences or [],
         text=" ".join(w.word for w in words),
         language="en",
         duration_seconds=duration,
@@ -111,7 +112,14 @@ def test_without_agreement_a_long_stretch_is_committed_up_to_a_pause_well_before
 
 def test_partial_transcriptions_commit_what_they_agree_on(transcriptions, monkeypatch) -> None:
     heard = [HEARD, [*HEARD, *_words(("user", 2.55, 2.9))]]
-    monkeypatch.setattr(downstream, "transcribe", lambda request: _transcription(heard.pop(0), 6.0))
+    silences = [(0.95, 1.25), (1.95, 2.35)]  # the second ends after the cut at 2.15: not committed yet
+    requests = []
+
+    def transcribe(request):
+        requests.append(request)
+        return _transcription(heard.pop(0), 6.0, silences)
+
+    monkeypatch.setattr(downstream, "transcribe", transcribe)
     stream = _chunks(6)
     _job(stream, upto=3)
     first = streams.get(stream.session_id, stream.answer_id)
@@ -120,10 +128,14 @@ def test_partial_transcriptions_commit_what_they_agree_on(transcriptions, monkey
     second = streams.get(stream.session_id, stream.answer_id)
     assert [w.word for w in second.committed_words] == ["We", "sharded", "the", "table"]
     assert second.committed_until == 2.15 and [w.word for w in second.pending_words] == ["by", "user"]
+    assert second.committed_silences == [(0.95, 1.25)]  # kept for the pauses of the whole answer
+    heard.append([])
+    _job(second, upto=6)
+    assert requests[-1].prior_silences == [(0.95, 1.25)] and requests[-1].prior_words == second.committed_words
 
 
 def test_an_older_partial_transcription_does_not_replace_a_newer_one(transcriptions) -> None:
     stream = _chunks()
-    assert streams.record_partial(stream, 6, 0.0, [], HEARD)
-    assert not streams.record_partial(stream, 3, 0.0, [], [])
+    assert streams.record_partial(stream, 6, 0.0, [], HEARD, [])
+    assert not streams.record_partial(stream, 3, 0.0, [], [], [])
     assert streams.get(stream.session_id, stream.answer_id).pending_words == HEARD

@@ -72,3 +72,36 @@ def test_a_long_recording_is_continued_from_its_last_seconds_alone(base_model, l
     assert [w.word for w in from_part.words] == [w.word for w in from_whole.words]
     assert max(abs(a.start - b.start) for a, b in zip(from_part.words, from_whole.words, strict=True)) <= 0.02
     assert from_part.duration_seconds == pytest.approx(from_whole.duration_seconds, abs=0.001)
+
+
+def test_pauses_before_the_decoded_window_come_from_the_earlier_transcriptions(base_model) -> None:
+    """Only a window before the committed words is decoded at the end; the silences found earlier (by partial
+    transcriptions) measure the pauses before it, as a transcription of the whole recording does."""
+    first = audio.decode(samples.espeak(samples.LONG_SENTENCES[0], speed=150))
+    rest = audio.decode(samples.espeak(" ".join(samples.LONG_SENTENCES[1:]), speed=150))
+    pause = np.zeros(int(1.5 * audio.SAMPLE_RATE), dtype=np.float32)  # a long pause after the first sentence
+    webm = samples.convert(samples.pcm_wav(np.concatenate([first, pause, rest])), "webm")
+    speech = audio.decode(webm)
+    head = stt.transcribe(speech[: 40 * audio.SAMPLE_RATE], language="en")
+    committed = [w for w in head.words if w.end <= 38.0]
+    start = committed[-1].end
+    recording = continuation.decode_recording(webm, start)
+    earlier = [s for s in head.silences if s[1] <= start]
+    before = recording.offset_seconds
+    assert any(s[0] < before for s in earlier), "the example needs a silence before the decoded window"
+
+    result = continuation.transcribe_after(recording, start, committed, prior_silences=earlier, language="en")
+    alone = continuation.transcribe_after(recording, start, committed, language="en")
+    whole = continuation.transcribe_after(audio.Decoded(speech), start, committed, language="en")
+
+    assert result.text == alone.text
+    assert result.silences == [s for s in earlier if s[0] < before] + alone.silences
+    early = [x for p in whole.delivery.pauses if p.start < before for x in (p.start, p.duration)]
+    assert max(early[1::2]) >= 1.5
+    assert [x for p in result.delivery.pauses if p.start < before for x in (p.start, p.duration)] == pytest.approx(
+        early, abs=0.05
+    )
+    # Without them the pauses there are read from word timings alone, which Whisper stamps into the silence.
+    assert [x for p in alone.delivery.pauses if p.start < before for x in (p.start, p.duration)] != pytest.approx(
+        early, abs=0.05
+    )

@@ -58,6 +58,11 @@ class TranscribeRequest(BaseModel):
     prior_words: list[WordTiming] = Field(
         default=[], description="Words already transcribed before start_seconds; merged into the result"
     )
+    prior_silences: list[tuple[float, float]] = Field(
+        default=[],
+        description="Silences already found before start_seconds (the ``silences`` of an earlier transcription), "
+        "so that the pauses of a long streamed answer are measured over all of it",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> "TranscribeRequest":
@@ -77,6 +82,9 @@ class Transcription(BaseModel):
     duration_seconds: float
     words: list[WordTiming] = []
     delivery: DeliveryMetrics
+    silences: list[tuple[float, float]] = Field(
+        default=[], description="The recording's silences between stretches of speech (start, end in seconds)"
+    )
     model: str
     processing_seconds: float
     language_warning: str | None = Field(

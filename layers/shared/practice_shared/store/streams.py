@@ -29,6 +29,7 @@ class Stream(BaseModel):
     status: str = "streaming"
     committed_until: float = 0.0
     committed_words: list[WordTiming] = []
+    committed_silences: list[tuple[float, float]] = []  # silences found up to committed_until, for pauses
     pending_words: list[WordTiming] = []  # the latest partial transcription's words after committed_until
     pending_upto: int = 0  # the chunks that transcription covered
     partial_requested: int = 0
@@ -60,6 +61,7 @@ def _from_item(item: dict[str, Any]) -> Stream:
         status=item.get("status", "streaming"),
         committed_until=float(item.get("committed_until", 0)),
         committed_words=json.loads(item.get("committed_words", "[]")),
+        committed_silences=json.loads(item.get("committed_silences", "[]")),
         pending_words=json.loads(item.get("pending_words", "[]")),
         pending_upto=int(item.get("pending_upto", 0)),
         partial_requested=int(item.get("partial_requested", 0)),
@@ -132,12 +134,17 @@ def claim_partial(stream: Stream, upto: int) -> bool:
 
 
 def record_partial(
-    stream: Stream, upto: int, until: float, committed: list[WordTiming], pending: list[WordTiming]
+    stream: Stream,
+    upto: int,
+    until: float,
+    committed: list[WordTiming],
+    pending: list[WordTiming],
+    silences: list[tuple[float, float]],
 ) -> bool:
     """Record a partial transcription of chunks up to ``upto``: append ``committed`` (the words up to ``until``
-    seconds) and keep ``pending`` for the next one to agree with. Refused (False) when another job committed
-    meanwhile or recorded a later transcription."""
-    words = ", committed_words = :words" if committed else ""
+    seconds), keep ``pending`` for the next one to agree with and, with new words, the ``silences`` found up to
+    ``until``. Refused (False) when another job committed meanwhile or recorded a later transcription."""
+    words = ", committed_words = :words, committed_silences = :silences" if committed else ""
     values: dict[str, Any] = {
         ":until": Decimal(str(round(until, 3))),
         ":old": Decimal(str(round(stream.committed_until, 3))),
@@ -147,6 +154,7 @@ def record_partial(
     }
     if committed:
         values[":words"] = json.dumps([w.model_dump() for w in [*stream.committed_words, *committed]])
+        values[":silences"] = json.dumps([s for s in silences if s[1] <= until])
     try:
         with dynamo_errors():
             table().update_item(
