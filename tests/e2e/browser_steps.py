@@ -1,11 +1,15 @@
 """What the browser tests do on a page, by role and accessible name (as a keyboard or screen-reader user would)."""
 
 import re
+import shutil
+import subprocess
 import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Page, WebSocket
+import pytest
+from playwright.sync_api import Page, WebSocket, expect
 
 from local_stack.stack import LocalStack
 
@@ -16,6 +20,22 @@ class SpokenAnswer:
 
     path: Path
     seconds: float
+
+
+def require(tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed (`make test` installs it)")
+
+
+def spoken(folder: Path, text: str, voice: str = "en-us") -> SpokenAnswer:
+    """``text`` spoken by espeak-ng as a microphone would record it: 48 kHz mono 16-bit WAV, silence around it."""
+    require("espeak-ng")
+    require("sox")
+    raw, wav = folder / "raw.wav", folder / "answer.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "160", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", "-b", "16", str(wav), "pad", "0.5", "2"], check=True)
+    with wave.open(str(wav)) as audio:
+        return SpokenAnswer(wav, audio.getnframes() / audio.getframerate())
 
 
 NAMELESS_CONTROLS = """() => {
@@ -126,3 +146,22 @@ def shot(page: Page, folder: Path, name: str) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def answer_by_voice(page: Page, spoken: SpokenAnswer, *, while_recording=None) -> dict:
+    """Record the fake microphone's whole answer, stop, and wait for the feedback; returns what was seen."""
+    page.get_by_role("radio", name=re.compile("Speak")).check()
+    page.get_by_role("button", name=re.compile("Start answering")).click()
+    expect(page.get_by_role("button", name=re.compile("Stop and submit"))).to_be_focused()
+    started = time.monotonic()
+    if while_recording:
+        page.wait_for_timeout(3500)
+        while_recording()
+    partial = ""
+    deadline = started + spoken.seconds + 0.7
+    while time.monotonic() < deadline:
+        partial = partial or page.locator("#live-transcript").inner_text().strip()
+        page.wait_for_timeout(250)
+    page.get_by_role("button", name=re.compile("Stop and submit")).click()
+    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=120_000)
+    return {"partial": partial, "heard": page.locator(".result-card .transcript-text").inner_text()}

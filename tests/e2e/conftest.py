@@ -1,14 +1,11 @@
 """Browser tests: the local stack on a free port, and headless Debian Chromium (Playwright) whose fake microphone
 plays a spoken answer made with espeak-ng. Screenshots go to tests/artifacts/ for a person to look at."""
 
-import shutil
-import subprocess
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_steps import SpokenAnswer
+from browser_steps import SpokenAnswer, spoken
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -16,11 +13,6 @@ SPOKEN_ANSWER = (
     "I led a team of four engineers to move our payment service to a new database. "
     "We finished two weeks early, with half the errors."
 )
-
-
-def _require(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed (`make test` installs it)")
 
 
 @pytest.fixture(scope="session")
@@ -31,19 +23,18 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> SpokenAnswer:
-    """A few seconds of a plausible spoken answer: 48 kHz mono 16-bit WAV, with silence around it."""
-    _require("espeak-ng")
-    _require("sox")
-    folder = tmp_path_factory.mktemp("voice")
-    raw, wav = folder / "raw.wav", folder / "answer.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), SPOKEN_ANSWER], check=True)
-    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", "-b", "16", str(wav), "pad", "0.5", "2"], check=True)
-    with wave.open(str(wav)) as audio:
-        return SpokenAnswer(wav, audio.getnframes() / audio.getframerate())
+    """A few seconds of a plausible spoken answer."""
+    return spoken(tmp_path_factory.mktemp("voice"), SPOKEN_ANSWER)
 
 
 @pytest.fixture(scope="module")
-def browser(answer_wav: SpokenAnswer) -> Iterator[object]:
+def microphone(answer_wav: SpokenAnswer) -> SpokenAnswer:
+    """What the fake microphone plays (a module may override it)."""
+    return answer_wav
+
+
+@pytest.fixture(scope="module")
+def browser(microphone: SpokenAnswer) -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium (`make test` installs it)")
     from playwright.sync_api import sync_playwright
@@ -61,7 +52,7 @@ def browser(answer_wav: SpokenAnswer) -> Iterator[object]:
                 "--disable-quic",
                 "--use-fake-ui-for-media-stream",
                 "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={answer_wav.path}%noloop",
+                f"--use-file-for-fake-audio-capture={microphone.path}%noloop",
                 "--autoplay-policy=no-user-gesture-required",
             ],
         )

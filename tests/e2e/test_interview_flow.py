@@ -2,12 +2,12 @@
 (one across a dropped connection), one typed answer, the report with its charts, then history and deletion."""
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 from browser_steps import (
     SpokenAnswer,
+    answer_by_voice,
     chart_text,
     drop_websockets,
     focus_ring_width,
@@ -39,25 +39,6 @@ SETUP_TAB_ORDER = [  # from the page's heading, which has focus on arrival
     "custom_questions",
     "Start interview",
 ]
-
-
-def answer_by_voice(page: Page, spoken: SpokenAnswer, *, while_recording=None) -> dict:
-    """Record the fake microphone's whole answer, stop, and wait for the feedback; returns what was seen."""
-    page.get_by_role("radio", name=re.compile("Speak")).check()
-    page.get_by_role("button", name=re.compile("Start answering")).click()
-    expect(page.get_by_role("button", name=re.compile("Stop and submit"))).to_be_focused()
-    started = time.monotonic()
-    if while_recording:
-        page.wait_for_timeout(3500)
-        while_recording()
-    partial = ""
-    deadline = started + spoken.seconds + 0.7
-    while time.monotonic() < deadline:
-        partial = partial or page.locator("#live-transcript").inner_text().strip()
-        page.wait_for_timeout(250)
-    page.get_by_role("button", name=re.compile("Stop and submit")).click()
-    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=120_000)
-    return {"partial": partial, "heard": page.locator(".result-card .transcript-text").inner_text()}
 
 
 def check_feedback(page: Page) -> None:
