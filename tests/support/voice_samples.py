@@ -63,6 +63,15 @@ def espeak(text: str, voice: str = "en-us", speed: int = 160) -> bytes:
         return path.read_bytes()
 
 
+def as_recorded(wav: bytes) -> bytes:
+    """``wav`` as a microphone records it: 48 kHz 16-bit, half a second of silence before and two after."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
+        src.write_bytes(wav)
+        subprocess.run(["sox", str(src), "-r", "48000", "-c", "1", "-b", "16", str(dst), "pad", "0.5", "2"], check=True)
+        return dst.read_bytes()
+
+
 def convert(wav: bytes, fmt: str) -> bytes:
     """``wav`` re-encoded as ``fmt`` (one of FORMATS)."""
     if fmt == "wav":

@@ -1,18 +1,22 @@
 """Speech to text with the real Whisper models (base and tiny.en) on real espeak-ng speech."""
 
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 
 import faster_whisper.transcribe
 import numpy as np
 import pytest
 import voice_samples as samples
+import yaml
 
 from practice_shared.errors import Unprocessable
+from practice_shared.models.voice import WordTiming
 from voice import audio, stt
 from voice.stt import confidence
 
 pytestmark = pytest.mark.slow
+LABELLED = Path(__file__).resolve().parents[3] / "bench" / "data" / "labelled_answers.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +63,27 @@ def test_speech_in_another_language_than_asked_is_flagged(base_model) -> None:
     # sure which language it is, so none is named.
     russian = stt.transcribe(audio.decode(samples.espeak(samples.RUSSIAN, voice="ru", speed=150)), language="en")
     assert russian.language_warning is not None and "did not sound like it" in russian.language_warning
+
+
+def test_another_language_written_as_heard_is_flagged(base_model) -> None:
+    """Asked for English, Whisper writes this clip either as a rough English translation with low confidence or, as
+    often (its fallback decoding samples), as the Spanish it is, with fair confidence (0.73): flagged either way."""
+    spanish = audio.decode(samples.as_recorded(samples.espeak(samples.SPANISH, voice="es", speed=160)))
+    result = stt.transcribe(spanish, language="en")
+    assert result.language_warning is not None and "sounded like Spanish" in result.language_warning, result.text
+
+
+def _words(text: str) -> list[WordTiming]:
+    return [WordTiming(word=w, start=0.0, end=0.1, probability=0.9) for w in text.split()]
+
+
+def test_a_transcript_with_too_few_common_english_words_is_checked() -> None:
+    metrics = SimpleNamespace(filler_count=0, repeated_words={}, word_count=11)
+    assert stt._doubtful(_words(samples.SPANISH), 0.73, metrics, "en")  # confident, but not English
+    assert not stt._doubtful(_words(samples.SPANISH), 0.73, metrics, "es")
+    assert not stt._doubtful(_words(samples.ANSWER), 0.73, metrics, "en")
+    for answer in yaml.safe_load(LABELLED.read_text())["answers"]:  # no English answer looks foreign
+        assert not stt._unlike_english(_words(answer["text"]), "en"), answer["id"]
 
 
 @pytest.mark.parametrize("voice", ["en-us", "en-029"])
