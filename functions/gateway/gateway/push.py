@@ -14,9 +14,18 @@ from practice_shared.store import connections
 MAX_MESSAGE_BYTES = 128 * 1024
 
 
+def _encoded(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, default=str).encode()
+
+
+def fits(message: dict[str, Any]) -> bool:
+    """Whether ``message`` fits in one WebSocket message (API Gateway's limit)."""
+    return len(_encoded(message)) <= MAX_MESSAGE_BYTES
+
+
 def send(connection_id: str, message: dict[str, Any]) -> bool:
     """Push ``message`` as JSON; returns False (and forgets the connection) when the client has gone."""
-    data = json.dumps(message, default=str).encode()
+    data = _encoded(message)
     if len(data) > MAX_MESSAGE_BYTES:
         raise ValueError(f"message of {len(data)} bytes exceeds the WebSocket limit")
     api = client("apigatewaymanagementapi")

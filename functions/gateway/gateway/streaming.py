@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from gateway import downstream, idempotency, orchestration
-from gateway.push import send
+from gateway.push import fits, send
 from practice_shared import errors
 from practice_shared.config import get_settings
 from practice_shared.invoke import send_event
@@ -409,7 +409,13 @@ def _record_voice_answer(request: dict[str, Any]) -> AnswerResult:
 
 
 def _transcript_event(answer_id: str, transcription: Transcription) -> dict[str, Any]:
-    return {"type": "transcript", "answer_id": answer_id, "transcription": transcription.model_dump(mode="json")}
+    """The final transcript for the client, without its word timings and silences when they would not fit in one
+    WebSocket message (~15 KB a minute of speech: answers of eight minutes or more)."""
+    event = {"type": "transcript", "answer_id": answer_id, "transcription": transcription.model_dump(mode="json")}
+    if fits(event):
+        return event
+    trimmed = transcription.model_dump(mode="json", exclude={"words", "silences"})
+    return {**event, "transcription": trimmed, "words_omitted": True}
 
 
 def _submit(connection_id: str, answer: SubmitAnswerPayload) -> AnswerResult:

@@ -7,7 +7,7 @@ all. The whole streamed flow, with the real functions, is in tests/integration/t
 
 import pytest
 
-from gateway import downstream, streaming
+from gateway import downstream, push, streaming
 from practice_shared.models.voice import Transcription, WordTiming
 from practice_shared.store import audio as audio_store
 from practice_shared.store import streams
@@ -139,3 +139,17 @@ def test_an_older_partial_transcription_does_not_replace_a_newer_one(transcripti
     assert streams.record_partial(stream, 6, 0.0, [], HEARD, [])
     assert not streams.record_partial(stream, 3, 0.0, [], [], [])
     assert streams.get(stream.session_id, stream.answer_id).pending_words == HEARD
+
+
+def test_the_transcript_of_a_ten_minute_answer_fits_one_websocket_message() -> None:
+    """~1,600 words with their timings would pass API Gateway's 128 KB: the event then goes without them, so that the
+    answer is still submitted (a push that does not fit raises, before the answer is recorded)."""
+    long = _words(*[(f"word{i % 50},", i * 0.37, i * 0.37 + 0.3) for i in range(1600)])
+    event = streaming._transcript_event(
+        "a1", _transcription(long, 600.0, [(i * 3.0, i * 3.0 + 0.6) for i in range(200)])
+    )
+    assert push.fits(event) and event["words_omitted"] is True
+    assert event["transcription"]["text"].startswith("word0, word1,") and "words" not in event["transcription"]
+    assert event["transcription"]["delivery"]["word_count"] == 1600
+    short = streaming._transcript_event("a1", _transcription(HEARD, 3.0))
+    assert len(short["transcription"]["words"]) == len(HEARD) and "words_omitted" not in short
