@@ -167,16 +167,18 @@ def end_answer(connection_id: str, user_id: str, session_id: str, message: EndAn
     if not streams.set_status(stream, "finishing", allowed_from=("streaming", "failed", "done")):
         logger.info("end_answer for an answer already finishing", extra={"answer_id": message.answer_id})
         return
-    _self_invoke(
-        "finish_answer",
-        {
-            "connection_id": connection_id,
-            "user_id": user_id,
-            "session_id": session_id,
-            "answer_id": message.answer_id,
-            "last_seq": message.last_seq,
-        },
-    )
+    job = {
+        "connection_id": connection_id,
+        "user_id": user_id,
+        "session_id": session_id,
+        "answer_id": message.answer_id,
+        "last_seq": message.last_seq,
+    }
+    try:
+        _self_invoke("finish_answer", job)
+    except errors.AppError:  # no job will finish it: "failed" lets the client's retry of end_answer start one
+        streams.set_status(stream, "failed", allowed_from=("finishing",))
+        raise
 
 
 def discard_answer(connection_id: str, user_id: str, session_id: str, message: DiscardAnswer) -> None:

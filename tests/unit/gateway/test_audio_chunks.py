@@ -108,3 +108,22 @@ def test_discarding_an_answer_of_which_nothing_arrived_is_confirmed(acks: list[d
     _discard("nothing01")
     assert acks == [{"type": "discarded", "answer_id": "nothing01"}]
     assert streams.get("s1", "nothing01") is None
+
+
+def test_an_answer_whose_finishing_job_could_not_start_can_be_ended_again(
+    acks: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    streaming.receive_chunk("c1", "u1", "s1", _chunk(b"first", 0))
+    end = EndAnswer(action="end_answer", answer_id="race00001", last_seq=0)
+
+    def unreachable(job, payload):
+        raise errors.DownstreamUnavailable("The service is unreachable; please try again shortly.")
+
+    monkeypatch.setattr(streaming, "_self_invoke", unreachable)
+    with pytest.raises(errors.DownstreamUnavailable):
+        streaming.end_answer("c1", "u1", "s1", end)
+    assert streams.get("s1", "race00001").status == "failed"  # not left "finishing" with no job to finish it
+    started = []
+    monkeypatch.setattr(streaming, "_self_invoke", lambda job, payload: started.append(job))
+    streaming.end_answer("c1", "u1", "s1", end)  # the client's retry
+    assert started == ["finish_answer"] and streams.get("s1", "race00001").status == "finishing"
