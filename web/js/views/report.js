@@ -199,7 +199,7 @@ function followUpNote(q) {
     "p",
     { class: "hint" },
     `Your answer scored ${fixed(q.answer_overall, 1)}; your follow-up ${answers} raised the question to ` +
-      `${fixed(q.overall, 1)} (each criterion the follow-up did better goes halfway to its score there).`,
+      `${fixed(q.overall, 1)}: each criterion a follow-up answer did better on moves halfway to its score there.`,
   );
 }
 
