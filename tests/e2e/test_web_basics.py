@@ -274,3 +274,30 @@ def test_a_follow_up_is_asked_answered_and_folded_into_its_question(
     card.scroll_into_view_if_needed()
     card.screenshot(path=str(artifacts / "14-report-follow-up.png"))
     page.close()
+
+
+def test_a_result_whose_push_is_lost_is_read_from_the_session(browser, stack: LocalStack) -> None:
+    """API Gateway refuses the answer's result push (the server logs PushFailed and goes on): the page, hearing
+    nothing more about the answer, finds it recorded in the stored session."""
+    page = browser.new_page()
+    dropped: list[str] = []
+
+    def lose_results(ws) -> None:
+        server = ws.connect_to_server()
+        server.on_message(lambda message: dropped.append(message) if '"answer_result"' in message else ws.send(message))
+
+    page.route_web_socket(re.compile(r"^wss?://"), lose_results)
+    page.goto(stack.http_url + "/")
+    set_up(page, role="data_analyst", kind="technical", questions=2, follow_ups="None", mode="Evaluate as I go")
+    expect(page.locator('.connection[data-state="connected"]')).to_be_attached(timeout=15_000)
+    page.get_by_role("radio", name=re.compile("Type")).check()
+    page.get_by_label("Typed answer").fill(
+        "A window function computes a value over related rows without collapsing them, so a running total keeps "
+        "every row, while GROUP BY returns one row per group."
+    )
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
+    expect(page.locator(".result-card .transcript-text")).to_contain_text("running total keeps every row")
+    expect(page.locator(".result-card .score-badge")).to_contain_text("/10")
+    assert len(dropped) == 1, dropped
+    page.close()

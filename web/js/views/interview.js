@@ -30,6 +30,9 @@ const ERROR_WORDS = {
 const RECONCILE_AFTER_MS = 8000;
 // A typed answer sent over the socket that hears nothing back in this time goes again over REST (same id).
 const SILENT_SOCKET_MS = 10000;
+// An answer processed over the socket that hears nothing more about it for this long is looked up in the stored
+// session: it may have been recorded with its result's push lost.
+const STALLED_AFTER_MS = 15000;
 const RETRYABLE = new Set(["network_error", "downstream_error", "downstream_unavailable"]);
 const REJOIN_WAIT_MS = 8000;
 const INLINE_LIMIT = 4 * 1024 * 1024;
@@ -332,6 +335,7 @@ class Interview {
     if (this.socket) this.socket.close();
     clearTimeout(this.reconcileTimer);
     clearTimeout(this.silenceTimer);
+    clearTimeout(this.stallTimer);
   }
 
   connectSocket() {
@@ -364,8 +368,19 @@ class Interview {
   forAnswer(message, act) {
     if (this.pendingAnswer && message.answer_id === this.pendingAnswer.id) {
       clearTimeout(this.silenceTimer);
+      this.watchStall(this.pendingAnswer.id);
       act();
     } else if (this.stream && message.answer_id === this.stream.id) act();
+  }
+
+  /** While answer `id` is processed over the socket, look it up in the stored session whenever the socket has said
+   * nothing about it for STALLED_AFTER_MS (a push API Gateway refused); until its result is shown. */
+  watchStall(id) {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(async () => {
+      if (this.gone || this.phase !== "processing" || !this.pendingAnswer || this.pendingAnswer.id !== id) return;
+      if (!(await this.showRecorded(id))) this.watchStall(id);
+    }, STALLED_AFTER_MS);
   }
 
   /** If the server says nothing about the typed answer `id` sent over the socket, send it over REST instead. */
@@ -636,6 +651,7 @@ class Interview {
     if (live) {
       this.viaSocket = true;
       stream.finish();
+      this.watchStall(stream.id);
       return;
     }
     await this.submitRest({ audio_blob: blob, client_answer_id: stream.id });
@@ -660,6 +676,7 @@ class Interview {
     if (this.socket.joined && this.socket.send({ action: "text_answer", answer_id: id, text })) {
       this.viaSocket = true;
       this.watchSocketAnswer(id, text);
+      this.watchStall(id);
       return;
     }
     await this.submitRest({ text, client_answer_id: id });
