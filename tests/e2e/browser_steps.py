@@ -165,3 +165,11 @@ def answer_by_voice(page: Page, spoken: SpokenAnswer, *, while_recording=None) -
     page.get_by_role("button", name=re.compile("Stop and submit")).click()
     page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=120_000)
     return {"partial": partial, "heard": page.locator(".result-card .transcript-text").inner_text()}
+
+
+def answer_by_typing(page: Page, text: str, *, then: str = "Feedback on your answer") -> None:
+    """Type ``text`` as the answer, submit it, and wait for the result's heading ``then``."""
+    page.get_by_role("radio", name=re.compile("Type")).check()
+    page.get_by_label("Typed answer").fill(text)
+    page.get_by_role("button", name="Submit answer").click()
+    page.get_by_role("heading", name=then).wait_for(timeout=60_000)

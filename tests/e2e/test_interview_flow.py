@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from browser_steps import (
     SpokenAnswer,
+    answer_by_typing,
     answer_by_voice,
     chart_text,
     drop_websockets,
@@ -112,18 +113,12 @@ def run_interview(page: Page, stack: LocalStack, answer_wav: SpokenAnswer, artif
 
     page.get_by_role("button", name="Next question").click()
     page.get_by_role("heading", name="Question 3 of 3").wait_for(timeout=60_000)
-    page.get_by_role("radio", name=re.compile("Type")).check()
-    page.get_by_label("Typed answer").fill("I would pick whichever one seemed best at the time.")
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
+    answer_by_typing(page, "I would pick whichever one seemed best at the time.")
     page.get_by_role("button", name="↻ Answer question 3 again").click()  # after reading the feedback
     page.get_by_role("heading", name="Question 3 of 3 (attempt 2)").wait_for(timeout=30_000)
     page.reload()  # the page opened again still knows what the first attempt scored
     page.get_by_role("heading", name="Question 3 of 3 (attempt 2)").wait_for(timeout=30_000)
-    page.get_by_role("radio", name=re.compile("Type")).check()
-    page.get_by_label("Typed answer").fill(TYPED_ANSWER)
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
+    answer_by_typing(page, TYPED_ANSWER)
     expect(page.locator(".result-card .transcript-text")).to_contain_text("prototype both")
     expect(page.locator(".result-card")).to_contain_text("Your previous attempt at this question scored")
     check_feedback(page)

@@ -4,7 +4,14 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_steps import nameless_controls, overflows_horizontally, record_websocket_frames, set_up, shot
+from browser_steps import (
+    answer_by_typing,
+    nameless_controls,
+    overflows_horizontally,
+    record_websocket_frames,
+    set_up,
+    shot,
+)
 from playwright.sync_api import expect
 
 from local_stack.stack import LocalStack
@@ -74,9 +81,9 @@ def test_phone_width_resume_and_microphone_errors(browser, stack: LocalStack, ar
     assert nameless_controls(page) == []
     shot(page, artifacts, "11-interview-phone-microphone-denied")
 
-    page.get_by_label("Typed answer").fill("I changed my mind about a launch date after reading the support tickets.")
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
+    answer_by_typing(
+        page, "I changed my mind about a launch date after reading the support tickets.", then="Answer saved"
+    )
     page.get_by_role("button", name="Finish and see report").click()
     page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
     assert not overflows_horizontally(page)
@@ -174,21 +181,20 @@ def test_start_over_drops_the_recording_and_skip_leaves_a_question_unanswered(
 
     page.get_by_role("button", name="Skip this question").click()
     page.get_by_role("heading", name="Question 2 of 2").wait_for(timeout=30_000)
-    page.get_by_role("radio", name=re.compile("Type")).check()
-    page.get_by_label("Typed answer").fill(
-        "I split a slow nightly batch job into parallel steps and cut its run time from six hours to two."
-    )
     expect(page.get_by_role("button", name=re.compile("Skip"))).to_be_hidden()  # last question: "End interview"
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
+    answer_by_typing(
+        page,
+        "I split a slow nightly batch job into parallel steps and cut its run time from six hours to two.",
+        then="Answer saved",
+    )
     page.get_by_role("button", name="↻ Answer question 2 again").click()  # collect mode too: the latest one counts
     page.get_by_role("heading", name="Question 2 of 2 (attempt 2)").wait_for(timeout=30_000)
-    page.get_by_label("Typed answer").fill(
+    answer_by_typing(
+        page,
         "I split our slow nightly batch job into six parallel steps, measured each one, and cut the whole run from "
-        "six hours to two, so the reports were ready before the team started work."
+        "six hours to two, so the reports were ready before the team started work.",
+        then="Answer saved",
     )
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Answer saved").wait_for(timeout=60_000)
     page.get_by_role("button", name="Finish and see report").click()
     page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
     expect(page.get_by_text("1 of 2 questions answered")).to_be_visible()
@@ -213,15 +219,13 @@ def test_a_typed_answer_the_socket_loses_is_sent_over_rest_once(browser, stack: 
     set_up(page, role="data_analyst", kind="technical", questions=2, follow_ups="None", mode="Evaluate as I go")
     session_id = page.evaluate("() => location.hash.split('/').pop()")
     expect(page.locator('.connection[data-state="connected"]')).to_be_attached(timeout=15_000)
-    page.get_by_role("radio", name=re.compile("Type")).check()
-    page.get_by_label("Typed answer").fill(
-        "An inner join keeps only the rows that match in both tables; a left join keeps every row of the left table "
-        "and fills the missing columns of the right one with nulls."
-    )
     posted: list[str] = []
     page.on("request", lambda r: posted.append(r.post_data or "") if r.url.endswith("/submit-answer") else None)
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
+    answer_by_typing(
+        page,
+        "An inner join keeps only the rows that match in both tables; a left join keeps every row of the left table "
+        "and fills the missing columns of the right one with nulls.",
+    )
     expect(page.locator(".result-card .transcript-text")).to_contain_text("left join keeps every row")
     assert len(swallowed) == 1, swallowed
     sent_id = re.search(r'"answer_id":"([^"]+)"', swallowed[0].replace(" ", ""))
@@ -248,23 +252,20 @@ def test_a_follow_up_is_asked_answered_and_folded_into_its_question(
     page.get_by_label("Your own questions (optional)").fill("Tell me about a time you changed how your team worked.")
     set_up(page, role="backend_engineer", kind="behavioral", questions=1, follow_ups="Up to 1", mode="Evaluate as I go")
     expect(page.locator("#question-text")).to_have_text("Tell me about a time you changed how your team worked.")
-    page.get_by_role("radio", name=re.compile("Type")).check()
-    page.get_by_label("Typed answer").fill(
-        "We had a slow release process, so we changed it. We moved to smaller releases and we were happier."
+    answer_by_typing(
+        page,
+        "We had a slow release process, so we changed it. We moved to smaller releases and we were happier.",
     )
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
     follow_up = page.locator(".result-card .follow-up")
     expect(follow_up).to_contain_text("you")  # asked in the second person: what did *you* do
     page.get_by_role("button", name="Answer the follow-up").click()
     page.get_by_role("heading", name="Follow-up to question 1 of 1").wait_for(timeout=30_000)
-    page.get_by_label("Typed answer").fill(
+    answer_by_typing(
+        page,
         "I measured our lead time, which was nine days, and I proposed weekly releases behind feature flags. I wrote "
         "the rollout plan, I paired with each engineer on their first flagged change, and after two months our lead "
-        "time was three days and failed deployments fell from six a month to one."
+        "time was three days and failed deployments fell from six a month to one.",
     )
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
     page.get_by_role("button", name="Finish and see report").click()
     page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
     card = page.locator(".question-detail").first
@@ -290,13 +291,11 @@ def test_a_result_whose_push_is_lost_is_read_from_the_session(browser, stack: Lo
     page.goto(stack.http_url + "/")
     set_up(page, role="data_analyst", kind="technical", questions=2, follow_ups="None", mode="Evaluate as I go")
     expect(page.locator('.connection[data-state="connected"]')).to_be_attached(timeout=15_000)
-    page.get_by_role("radio", name=re.compile("Type")).check()
-    page.get_by_label("Typed answer").fill(
+    answer_by_typing(
+        page,
         "A window function computes a value over related rows without collapsing them, so a running total keeps "
-        "every row, while GROUP BY returns one row per group."
+        "every row, while GROUP BY returns one row per group.",
     )
-    page.get_by_role("button", name="Submit answer").click()
-    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=60_000)
     expect(page.locator(".result-card .transcript-text")).to_contain_text("running total keeps every row")
     expect(page.locator(".result-card .score-badge")).to_contain_text("/10")
     assert len(dropped) == 1, dropped
