@@ -476,7 +476,15 @@ def test_answering_the_question_again_after_its_follow_up_asks_no_new_one(aws_ta
 
 
 def test_a_question_asked_again_is_a_new_attempt_and_the_report_scores_the_latest(aws_tables):
-    ref = create(num_questions=2, interview_type="behavioral", max_follow_ups=1)
+    ref = create(  # questions of its own, so that no draw from the bank decides what the answers score
+        num_questions=2,
+        interview_type="behavioral",
+        max_follow_ups=1,
+        custom_questions=[
+            "Tell me about a time you fixed a problem that was hurting your customers.",
+            "Tell me about a time you disagreed with your manager.",
+        ],
+    )
     service.start_session(ref)
     vague = "We worked on it as a team and it went well in the end."
     first = answer(ref, vague)
@@ -496,7 +504,9 @@ def test_a_question_asked_again_is_a_new_attempt_and_the_report_scores_the_lates
     report = service.end_session(ref)
     row = report.questions[0]
     assert row.answer == STRONG and row.attempts == 2
-    assert row.follow_up_answers == []  # the first attempt's follow-up does not mix with the second attempt
+    # The first attempt's follow-up does not mix with the second attempt: only one the second attempt was asked.
+    assert [f.question for f in row.follow_up_answers] == ([second.follow_up.text] if second.follow_up else [])
+    assert all(f.answer is None for f in row.follow_up_answers)
     assert len(row.earlier_overall) == 1 and row.earlier_overall[0] < row.overall
     assert any(s.startswith("You improved on your first attempt") and "(question 1)" in s for s in report.strengths)
     assert report.questions[1].attempts == 0 and report.answered == 1
