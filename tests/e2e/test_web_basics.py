@@ -26,6 +26,12 @@ BLOCK_FIRST_AUTOPLAY = """(() => {
     return Promise.reject(new DOMException("play() needs a user gesture", "NotAllowedError"));
   };
 })();"""
+VAGUE_CHANGE = "We had a slow release process, so we changed it. We moved to smaller releases and we were happier."
+LEAD_TIME_STORY = (
+    "I measured our lead time, which was nine days, and I proposed weekly releases behind feature flags. I wrote the "
+    "rollout plan, I paired with each engineer on their first flagged change, and after two months our lead time was "
+    "three days and failed deployments fell from six a month to one."
+)
 DENY_MICROPHONE = """navigator.mediaDevices.getUserMedia = () =>
   Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
 
@@ -252,26 +258,32 @@ def test_a_follow_up_is_asked_answered_and_folded_into_its_question(
     page.get_by_label("Your own questions (optional)").fill("Tell me about a time you changed how your team worked.")
     set_up(page, role="backend_engineer", kind="behavioral", questions=1, follow_ups="Up to 1", mode="Evaluate as I go")
     expect(page.locator("#question-text")).to_have_text("Tell me about a time you changed how your team worked.")
-    answer_by_typing(
-        page,
-        "We had a slow release process, so we changed it. We moved to smaller releases and we were happier.",
-    )
-    follow_up = page.locator(".result-card .follow-up")
-    expect(follow_up).to_contain_text("you")  # asked in the second person: what did *you* do
-    page.get_by_role("button", name="Answer the follow-up").click()
-    page.get_by_role("heading", name="Follow-up to question 1 of 1").wait_for(timeout=30_000)
-    answer_by_typing(
-        page,
-        "I measured our lead time, which was nine days, and I proposed weekly releases behind feature flags. I wrote "
-        "the rollout plan, I paired with each engineer on their first flagged change, and after two months our lead "
-        "time was three days and failed deployments fell from six a month to one.",
-    )
+
+    def answer_with_follow_up(previous_score: str | None = None) -> str:
+        """Answer vaguely, then answer the follow-up it brings with the story; returns the vague answer's score."""
+        answer_by_typing(page, VAGUE_CHANGE)
+        if previous_score:  # what the last attempt's answer scored, though the last result shown was its follow-up's
+            expect(page.locator(".result-card")).to_contain_text(
+                f"Your previous attempt at this question scored {previous_score}."
+            )
+        expect(page.locator(".result-card .follow-up")).to_contain_text("you")  # what did *you* do
+        score = page.locator(".result-card .score-value").first.inner_text()
+        page.get_by_role("button", name="Answer the follow-up").click()
+        page.get_by_role("heading", name="Follow-up to question 1 of 1").wait_for(timeout=30_000)
+        answer_by_typing(page, LEAD_TIME_STORY)
+        return score
+
+    first_score = answer_with_follow_up()
+    page.get_by_role("button", name="↻ Answer question 1 again").click()
+    page.get_by_role("heading", name="Question 1 of 1 (attempt 2)").wait_for(timeout=30_000)
+    answer_with_follow_up(previous_score=first_score)
     page.get_by_role("button", name="Finish and see report").click()
     page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
     card = page.locator(".question-detail").first
     expect(card.locator(".follow-ups")).to_contain_text("nine days")
     expect(card.locator(".follow-ups .score-value")).to_have_count(1)
     expect(card).to_contain_text("your follow-up answer raised the question to")
+    expect(card).to_contain_text(f"Attempt 2, shown here; the first scored {first_score}.")
     card.scroll_into_view_if_needed()
     card.screenshot(path=str(artifacts / "14-report-follow-up.png"))
     page.close()

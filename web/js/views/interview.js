@@ -819,6 +819,8 @@ class Interview {
     this.stream = null;
     this.socket.resumeAnswerId = null;
     this.result = result;
+    if (!answer.follow_up_index && result.evaluation)
+      this.answerScore = { index: answer.question_index ?? this.question.index, overall: result.evaluation.overall };
     this.status.classList.remove("error-text");
     this.progressCard.hidden = true;
     this.answerCard.hidden = true;
@@ -954,11 +956,13 @@ class Interview {
   async answerAgain() {
     if (this.phase !== "result") return;
     const answer = this.result.answer || {};
-    this.earlierScore = this.result.evaluation && !answer.follow_up_index ? this.result.evaluation.overall : undefined;
+    const index = answer.question_index ?? this.question.index;
+    // After a follow-up's result, the score meant is still the question's own answer's.
+    this.earlierScore = this.answerScore && this.answerScore.index === index ? this.answerScore.overall : undefined;
     this.phase = "repeating"; // a question pushed meanwhile (the interview moving on) waits, and is then dropped
     replace(this.actions, h("p", { class: "status-line", role: "status" }, "Asking the question again…"));
     try {
-      const again = await api.repeatQuestion(this.sessionId, answer.question_index ?? this.question.index);
+      const again = await api.repeatQuestion(this.sessionId, index);
       if (this.gone) return;
       this.complete = false;
       this.showQuestion(again.question);
