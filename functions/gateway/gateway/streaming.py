@@ -225,11 +225,15 @@ def _language(user_id: str, session_id: str) -> str:
     return view["session"]["config"]["language"]
 
 
-def _still_streaming(stream: Stream) -> bool:
+def _still_streaming(stream: Stream, copy_key: str) -> bool:
     """Whether the candidate is still speaking, checked again just before transcribing: an answer that ended while
     this job gathered its audio is transcribed by the final job, often from the very same chunks, and a second
-    transcription of them would only cost (and, on shared cores, slow the final one down: 0.9 -> 2.3 s once)."""
+    transcription of them would only cost (and, on shared cores, slow the final one down: 0.9 -> 2.3 s once).
+    The copy of a discarded answer's audio is deleted: it may have been written after the discard deleted the
+    answer's chunks (checked after writing it, so one of the two deletes it)."""
     current = streams.get(stream.session_id, stream.answer_id)
+    if current is not None and current.status == "discarded":
+        audio_store.delete(copy_key)
     return current is not None and current.status == "streaming"
 
 
@@ -239,13 +243,13 @@ def partial_transcript(payload: dict[str, Any]) -> None:
     if stream is None or stream.status != "streaming":
         return
     key = f"{_stream_folder(stream)}partial.{EXTENSIONS.get(stream.content_type, 'webm')}"
-    audio_store.write(key, _assemble(stream, payload["upto"]), stream.content_type)
     try:
         # Refused past the daily audio quota, but not counted: the final transcription counts the whole answer once.
         limit = get_settings().max_audio_minutes_per_day * 60
         quotas.ensure_available(stream.user_id, "audio_seconds", limit, "transcribed audio")
         language = _language(stream.user_id, stream.session_id)
-        if not _still_streaming(stream):
+        audio_store.write(key, _assemble(stream, payload["upto"]), stream.content_type)
+        if not _still_streaming(stream, key):
             return
         result = downstream.transcribe(
             TranscribeRequest(

@@ -79,6 +79,23 @@ def test_an_answer_that_ends_while_the_job_gathers_its_audio_is_left_to_the_fina
     assert transcriptions == []
 
 
+def test_an_answer_discarded_while_the_job_gathers_its_audio_leaves_no_copy_of_it(transcriptions, monkeypatch):
+    stream = _chunks()
+    assemble = streaming._assemble
+
+    def assemble_then_discard(current, upto):
+        data = assemble(current, upto)
+        # The candidate starts over now: the discard deletes the answer's audio before this job writes its copy.
+        assert streams.set_status(stream, "discarded", allowed_from=("streaming",))
+        audio_store.delete_prefix(streaming._stream_folder(stream))
+        return data
+
+    monkeypatch.setattr(streaming, "_assemble", assemble_then_discard)
+    _job(stream)
+    assert transcriptions == []
+    assert not audio_store.exists(f"{streaming._stream_folder(stream)}partial.webm")
+
+
 def _words(*spoken: tuple[str, float, float]) -> list[WordTiming]:
     return [WordTiming(word=w, start=start, end=end, probability=0.9) for w, start, end in spoken]
 
