@@ -6,6 +6,11 @@ computed for a naive baseline (share of key-point words present, plus a little c
 Questions are split into a tuning part and a held-out part (every third question id, sorted), so a
 change tuned on one part can be checked on the other.
 
+Candidates also ask their own questions, often a bank question in other words. ``user_questions.yaml`` holds 110
+such questions labelled with the bank question each asks (or none); the benchmark counts how often the matcher
+finds it, and orders the labelled answers again as answers to the two rewordings of their question, graded with
+the matched rubric (what the interview function does) and with generic key points only (what it did before).
+
 Run: .venv/bin/python bench/bench_evaluator.py   (writes bench/results/evaluator.json)
 """
 
@@ -22,11 +27,13 @@ sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT / "functions" / "inter
 
 import yaml  # noqa: E402
 
-from interview.engine.bank import load_bank  # noqa: E402
+from interview.engine.bank import QuestionBank, load_bank, with_examples  # noqa: E402
 from interview.engine.evaluator import evaluate  # noqa: E402
+from interview.engine.own_questions import custom_question, own_questions  # noqa: E402
 from interview.engine.text import STOPWORDS, words  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "labelled_answers.yaml"
+USER_QUESTIONS = ROOT / "bench" / "data" / "user_questions.yaml"
 RESULTS = ROOT / "bench" / "results" / "evaluator.json"
 MIN_GRADE_GAP = 2
 
@@ -98,6 +105,41 @@ def _ratio(pair: tuple[int, int]) -> float:
     return round(pair[0] / pair[1], 3) if pair[1] else 0.0
 
 
+def own_questions_result(bank: QuestionBank, answers: list[dict]) -> dict:
+    """How the candidate's own questions are matched to the bank, and how the labelled answers are ordered when
+    their question is asked in a candidate's words."""
+    asked = yaml.safe_load(USER_QUESTIONS.read_text(encoding="utf-8"))["questions"]
+    owns = own_questions([q["text"] for q in asked], bank)
+    matching: dict[str, dict[str, int]] = defaultdict(lambda: {"questions": 0, "right": 0, "wrong": 0})
+    scored: dict[str, list[dict]] = {"matched": [], "generic": []}
+    for q, own in zip(asked, owns, strict=True):
+        twin = own.question.rubric_from
+        counts = matching[q["kind"]]
+        counts["questions"] += 1
+        counts["right"] += twin is not None and twin == q["same_as"]
+        counts["wrong"] += twin is not None and twin != q["same_as"]
+        graded = [a for a in answers if a["question_id"] == q["same_as"]]
+        rubrics = {"matched": with_examples(own.question), "generic": custom_question(q["text"], 0, bank.topics())}
+        for answer in graded:
+            for name, question in rubrics.items():
+                evaluation = evaluate(question, answer["text"], role="software_engineer", level="mid")
+                scored[name].append({"question_id": q["text"], "grade": answer["grade"], "score": evaluation.overall})
+    return {
+        "matching": dict(matching),
+        "reworded_questions": len({i["question_id"] for i in scored["matched"]}),
+        "answers": len(scored["matched"]),
+        **{
+            f"{name}_{measure}": value
+            for name, items in scored.items()
+            for measure, value in (
+                ("pairwise_agreement", _ratio(pairwise(items, "score"))),
+                ("spearman", round(spearman([i["grade"] for i in items], [i["score"] for i in items]), 3)),
+            )
+        },
+        "pairs": pairwise(scored["matched"], "score")[1],
+    }
+
+
 def main() -> int:
     bank = load_bank()
     answers = yaml.safe_load(DATA.read_text(encoding="utf-8"))["answers"]
@@ -162,6 +204,7 @@ def main() -> int:
             for name, group in sorted(categories.items())
         },
         "seconds_per_answer": round(seconds / max(1, len(items)), 3),
+        "own_questions": own_questions_result(bank, answers),
         "items": items,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -188,6 +231,16 @@ def main() -> int:
     for name, means in result["category_means"].items():
         print(f"{name:20} {means['n']:>3} {means['grade']:>6.2f} {means['score']:>6.2f} {means['baseline']:>8.2f}")
     print(f"{result['seconds_per_answer'] * 1000:.0f} ms per answer (model load included)")
+    own = result["own_questions"]
+    print(
+        "own questions: bank question found (right / wrong) for "
+        + ", ".join(f"{m['questions']} {kind}: {m['right']} / {m['wrong']}" for kind, m in own["matching"].items())
+    )
+    print(
+        f"  the labelled answers to {own['reworded_questions']} reworded questions ({own['pairs']} pairs): pairwise "
+        f"{own['matched_pairwise_agreement']:.3f}, Spearman {own['matched_spearman']:.3f}; with generic key points "
+        f"only {own['generic_pairwise_agreement']:.3f}, {own['generic_spearman']:.3f}"
+    )
     return 0
 
 

@@ -283,6 +283,7 @@ def evaluator_rows(e: dict[str, Any]) -> list[Row]:
             "-",
             None,
         ),
+        *own_question_rows(e.get("own_questions")),
         Row(
             group,
             "a second grader, blind, against the grades (what agreement can be)",
@@ -291,6 +292,35 @@ def evaluator_rows(e: dict[str, Any]) -> list[Row]:
             "-",
             "-",
             None,
+        ),
+    ]
+
+
+def own_question_rows(own: dict[str, Any] | None) -> list[Row]:
+    """The candidate's own questions: matched to the bank question they reword, and the answers' order then."""
+    if not own:
+        return []
+    group = "evaluator vs labelled answers"
+    found = own["matching"]["paraphrase"]
+    others = [m for kind, m in own["matching"].items() if kind != "paraphrase"]
+    wrong = found["wrong"] + sum(m["wrong"] for m in others)
+    return [
+        Row(
+            group,
+            f"own questions: bank question found for {found['questions']} reworded ones "
+            f"(wrongly matched, of {found['questions'] + sum(m['questions'] for m in others)})",
+            f"{found['right']} ({wrong})",
+            "-",
+            "-",
+            None,
+        ),
+        Row(
+            group,
+            f"pairwise agreement, the answers to {own['reworded_questions']} reworded questions ({own['pairs']} pairs)",
+            f"{own['matched_pairwise_agreement']:.3f} (Spearman {own['matched_spearman']:.3f})",
+            f"> generic key points only {own['generic_pairwise_agreement']:.3f} ({own['generic_spearman']:.3f})",
+            "-",
+            own["matched_pairwise_agreement"] > own["generic_pairwise_agreement"],
         ),
     ]
 

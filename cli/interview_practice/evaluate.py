@@ -1,7 +1,8 @@
 """``interview-practice evaluate``: score one answer and print the evaluation and feedback.
 
 The question is taken from the bank when its text matches a bank question (so its real key points are
-used); otherwise it is treated as the candidate's own question. The engine is the configured one
+used); otherwise it is treated as the candidate's own question, graded with the rubric of the bank question
+that asks the same thing in other words, if one does. The engine is the configured one
 (``LLM_ENGINE``), exactly as the interview function uses it.
 """
 
@@ -11,9 +12,9 @@ import sys
 from typing import Any
 
 from interview.engine import llm
-from interview.engine.bank import load_bank
+from interview.engine.bank import load_bank, with_examples
 from interview.engine.feedback import feedback
-from interview.engine.selection import custom_question
+from interview.engine.own_questions import custom_question, own_questions
 from practice_shared.models.common import ROLE_TITLES
 from practice_shared.models.interview import Evaluation, Feedback, Question
 
@@ -35,16 +36,27 @@ def register(subparsers: Any) -> None:
 
 
 def resolve_question(text: str, question_type: str | None) -> tuple[Question, bool]:
-    """The bank question with this text, or a custom question; the flag says whether it came from the bank."""
-    found = load_bank().find_text(text)
+    """The bank question with this text, or the candidate's own question (with the rubric of a bank question that
+    asks the same thing, unless ``question_type`` says otherwise); the flag says whether it came from the bank."""
+    bank = load_bank()
+    found = bank.find_text(text)
     if found is not None and (question_type is None or question_type == found.type):
         return found, True
-    return custom_question(text, 1, load_bank().topics(), question_type), False  # type: ignore[arg-type]
+    (own,) = own_questions([text], bank)
+    if own.question.rubric_from and question_type in (None, own.question.type):
+        return with_examples(own.question), False
+    return custom_question(text, 1, bank.topics(), question_type), False  # type: ignore[arg-type]
+
+
+def _origin(question: Question, from_bank: bool) -> str:
+    if from_bank:
+        return "from the bank"
+    return f"your own, graded like bank question {question.rubric_from}" if question.rubric_from else "your own"
 
 
 def _text(question: Question, from_bank: bool, evaluation: Evaluation, fb: Feedback) -> str:
     lines = [
-        f"Question ({question.type}, {'from the bank' if from_bank else 'your own'}): {question.text}",
+        f"Question ({question.type}, {_origin(question, from_bank)}): {question.text}",
         f"Overall: {evaluation.overall} / 10 (engine: {evaluation.engine})",
     ]
     if evaluation.engine_note:

@@ -13,8 +13,9 @@ from interview.engine import bank as question_bank
 from interview.engine.feedback import feedback as make_feedback
 from interview.engine.followup import follow_up as make_follow_up
 from interview.engine.llm import evaluate as evaluate_answer
+from interview.engine.own_questions import own_questions
 from interview.engine.report import build_report
-from interview.engine.selection import custom_question, select_questions
+from interview.engine.selection import select_questions
 from interview.resume import pdf_text
 from practice_shared import errors
 from practice_shared.config import get_settings
@@ -111,10 +112,11 @@ def question_view(record: SessionRecord) -> QuestionView | None:
 
 
 def _plan(config: SessionConfig, avoid: set[str], seed: str) -> list[PlannedQuestion]:
+    bank = question_bank.load_bank()
     if config.custom_questions:
-        questions = [custom_question(text, i) for i, text in enumerate(config.custom_questions)]
-        return [PlannedQuestion(index=i, question=q, reason="Your own question") for i, q in enumerate(questions)]
-    selected = select_questions(question_bank.load_bank(), config, avoid, seed=seed)
+        selected = own_questions(config.custom_questions, bank)
+    else:
+        selected = select_questions(bank, config, avoid, seed=seed)
     return [PlannedQuestion(index=i, question=s.question, reason=s.reason) for i, s in enumerate(selected)]
 
 

@@ -54,3 +54,11 @@ def test_answer_from_standard_input_and_empty_answer(capsys, monkeypatch):
     assert code == 0 and "Overall:" in out
     code, _, err = _run(capsys, "--question", "How would you make a payment API safe to retry?", "--answer", "  ")
     assert code == 2 and "answer is empty" in err
+
+
+def test_own_question_asking_what_a_bank_question_asks_is_graded_with_its_rubric(capsys):
+    code, out, _ = _run(capsys, "--question", "Explain how a hash map works.", "--answer", CONCISE)
+    assert code == 0
+    assert out.startswith("Question (technical, your own, graded like bank question swe-hashmap-internals)")
+    key_points = load_bank().get("swe-hashmap-internals").key_points
+    assert all(point in out for point in key_points)

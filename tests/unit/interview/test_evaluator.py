@@ -1,11 +1,17 @@
 """The offline evaluator judges meaning and substance, not keywords or length."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 from engine_samples import BUZZWORDS, CONCISE, DEADLINE, IDEMPOTENCY, OFF_TOPIC, STORY_I, STORY_WE
 
 from interview.engine.bank import load_bank
 from interview.engine.evaluator import WEIGHTS, evaluate
+from interview.engine.own_questions import custom_question
 from practice_shared.models.voice import DeliveryMetrics
+
+LABELLED = Path(__file__).resolve().parents[3] / "bench" / "data" / "labelled_answers.yaml"
 
 
 def _scores(evaluation):
@@ -229,3 +235,22 @@ def test_a_self_introduction_is_judged_on_topic_and_a_one_liner_too_short():
     assert one_liner.signals["off_topic"] == 0 and one_liner.signals["length_fit"] == "too short"
     assert 3 <= one_liner.overall <= developed.overall - 2
     assert elsewhere.signals["off_topic"] == 1 and elsewhere.overall <= 2
+
+
+def test_an_own_question_with_generic_key_points_tells_only_a_clearly_unrelated_answer_it_is_off_the_question():
+    """Generic key points are abstract, and a concrete story is as far from them and from the question's words as an
+    unrelated answer: no "about something else" for a strong story, still for a clearly unrelated answer."""
+    answers = {a["id"]: a for a in yaml.safe_load(LABELLED.read_text(encoding="utf-8"))["answers"]}
+    bank = load_bank()
+    off_question = "Much of the answer is about something other than the question."
+    for answer_id, unrelated in (
+        ("bh-conflict-teammate-a1", False),  # strong
+        ("bh-mentoring-someone-a1", False),  # strong
+        ("bh-intro-about-yourself-a1", False),  # strong
+        ("bh-intro-about-yourself-a7", True),  # a rant about microservices
+    ):
+        asked = bank.get(answers[answer_id]["question_id"])
+        question = custom_question(asked.text, 0, question_type=asked.type)  # as if the candidate wrote it
+        evaluation = evaluate(question, answers[answer_id]["text"], role="backend_engineer", level="mid")
+        told = any(off_question in c.lowered_by for c in evaluation.criteria)
+        assert told is unrelated, answer_id

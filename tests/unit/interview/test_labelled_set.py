@@ -147,3 +147,18 @@ def test_phrase_overlap_checker_detects_copying() -> None:
     point = "Uses an idempotency key so a retried request is processed once"
     assert shared_phrases(point, "I'd say it uses an idempotency key so a retry is safe.")
     assert not shared_phrases(point, "The client attaches a unique token and the server replays the first result.")
+
+
+def test_the_reworded_questions_name_real_bank_questions():
+    """``user_questions.yaml`` (the own-questions benchmark): a paraphrase names the bank question it rewords, a
+    related or unrelated question names none; each labelled answer's question is reworded twice."""
+    bank = load_bank()
+    asked = yaml.safe_load((ROOT / "bench" / "data" / "user_questions.yaml").read_text(encoding="utf-8"))["questions"]
+    assert len({q["text"] for q in asked}) == len(asked)
+    for q in asked:
+        assert q["kind"] in {"paraphrase", "related", "unrelated"}, q
+        assert (q["same_as"] in bank) if q["kind"] == "paraphrase" else q["same_as"] is None, q
+        assert 10 <= len(q["text"]) <= 600, q
+    labelled = {a["question_id"] for a in yaml.safe_load(LABELLED_PATH.read_text(encoding="utf-8"))["answers"]}
+    reworded = Counter(q["same_as"] for q in asked if q["kind"] == "paraphrase")
+    assert all(reworded[question_id] == 2 for question_id in labelled)

@@ -1,7 +1,7 @@
 """Question selection: role, level and type; tailoring to a job description; history; determinism."""
 
 from interview.engine.bank import QuestionBank, load_bank
-from interview.engine.selection import custom_question, select_questions
+from interview.engine.selection import select_questions
 from practice_shared.models.interview import Question
 from practice_shared.models.session import SessionConfig
 
@@ -110,23 +110,3 @@ def test_same_seed_same_plan_other_seed_may_differ():
     assert a == [s.question.id for s in select_questions(load_bank(), config, seed="one")]
     others = {tuple(s.question.id for s in select_questions(load_bank(), config, seed=str(i))) for i in range(5)}
     assert len(others) > 1
-
-
-def test_custom_questions_are_typed_from_their_wording():
-    behavioral = custom_question("Tell me about a time you disagreed with your manager.", 1)
-    technical = custom_question("How would you design a rate limiter for our public API in Go?", 2)
-    general = custom_question("Why do you want to work at our company?", 3)
-    assert (behavioral.type, behavioral.competency) == ("behavioral", "conflict resolution")
-    assert technical.type == "technical" and technical.topics == ["go"]
-    assert general.type == "general"
-    assert behavioral.id == "custom-1"
-    assert any("measurable" in k for k in behavioral.key_points)
-    assert any("trade-off" in k for k in technical.key_points)
-
-
-def test_custom_questions_take_their_place_in_the_plan():
-    config = _config(num_questions=3, custom_questions=["Tell me about a time you disagreed with a colleague."])
-    selected = select_questions(SMALL, config, seed="c")
-    assert len(selected) == 3
-    assert selected[-1].reason == "Your own question"
-    assert selected[-1].question.id == "custom-1"

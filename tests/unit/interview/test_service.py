@@ -84,6 +84,19 @@ def test_an_answer_is_scored_with_the_examples_its_stored_question_leaves_to_the
     assert all(k.covered for k, group in zip(result.evaluation.key_points, examples, strict=True) if group)
 
 
+def test_an_own_question_the_bank_asks_in_other_words_is_scored_with_that_questions_rubric(aws_tables):
+    twin = question_bank.load_bank().get("bh-conflict-manager")
+    ref = create(custom_questions=["Describe a situation where you disagreed with your manager."])
+    planned = store.get(ref.session_id, USER).plan[0]  # read back from DynamoDB
+    assert (planned.question.id, planned.question.rubric_from) == ("custom-0", twin.id)
+    assert twin.text in planned.reason
+    view = service.start_session(ref)
+    assert view.question.text == "Describe a situation where you disagreed with your manager."
+    result = answer(ref, " ".join(group[0] for group in twin.key_point_examples))
+    assert [k.key_point for k in result.evaluation.key_points] == twin.key_points
+    assert all(k.covered for k in result.evaluation.key_points)  # the twin's examples, put back by the bank
+
+
 def test_invalid_transitions_get_409(aws_tables):
     ref = create()
     with pytest.raises(errors.Conflict) as exc:

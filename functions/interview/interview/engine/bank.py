@@ -98,10 +98,11 @@ def load_bank() -> QuestionBank:
 
 def with_examples(question: Question) -> Question:
     """``question`` with the bank's example sentences for its key points (a session's plan is stored without
-    them), as long as the bank still asks it with the same key points; otherwise ``question`` as it is."""
+    them), as long as the bank still asks it (or the question whose rubric it has) with the same key points;
+    otherwise ``question`` as it is."""
     if question.key_point_examples:
         return question
-    current = load_bank().get(question.id)
+    current = load_bank().get(question.rubric_from or question.id)
     if current is None or not current.key_point_examples or current.key_points != question.key_points:
         return question
     return question.model_copy(update={"key_point_examples": current.key_point_examples})

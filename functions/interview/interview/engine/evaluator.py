@@ -193,8 +193,14 @@ def _role_relevance(m: Measures) -> CriterionScore:
     rel = m.relevance_norm
     behavioral = m.question.type == "behavioral"
     weight = 0.25 if behavioral else 0.35
+    # A question the candidate wrote, with no bank question's rubric, has only abstract key points, and a concrete
+    # story is as far from them and from the question's words as an unrelated one: only a clearly unrelated answer
+    # is told that it is about something else.
+    abstract = m.question.type != "technical" and not m.question.key_point_examples
     if rel >= 0.5:
         s.up(weight * rel, "Stays on the question.")
+    elif abstract and rel > 0:
+        s.up(weight * rel, "Related to the question.")
     else:
         s.up(weight * rel, "Partly related to the question.")
         s.lowered_by.append("Much of the answer is about something other than the question.")

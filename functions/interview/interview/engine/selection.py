@@ -11,17 +11,16 @@ Each slot of the plan is filled greedily with the best-scoring question:
 
 Mixed interviews start with a warm-up (a general or behavioral question) and then alternate technical and
 behavioral questions; behavioral interviews start with a warm-up too when they have three questions or more.
-The candidate's own questions come after the bank questions and take their places in the count.
+The candidate's own questions replace the bank's (``own_questions``).
 """
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from interview.engine.bank import QuestionBank
-from interview.engine.skills import DISPLAY, SYNONYMS, display, find_topics, join_words
-from practice_shared.models.common import ROLE_TITLES, QuestionType
+from interview.engine.skills import display, find_topics, join_words
+from practice_shared.models.common import ROLE_TITLES
 from practice_shared.models.interview import Question, SelectedQuestion
 from practice_shared.models.session import SessionConfig
 
@@ -138,15 +137,11 @@ def select_questions(
         avoid=frozenset(avoid_ids),
         seed=seed,
     )
-    customs = [
-        SelectedQuestion(question=custom_question(text, i + 1, vocabulary), reason="Your own question")
-        for i, text in enumerate(config.custom_questions)
-    ]
     pool = bank.for_role(config.role)
     standing = {q.id: _standing(q, ctx) for q in pool}
     picked: list[Question] = []
     selected: list[SelectedQuestion] = []
-    for slot in _slots(config.interview_type, config.num_questions - len(customs)):
+    for slot in _slots(config.interview_type, config.num_questions):
         picked_ids = {q.id for q in picked}
         candidates = [q for q in pool if _fits(q, slot) and q.id not in picked_ids]
         if not candidates:
@@ -156,76 +151,4 @@ def select_questions(
         best = max(candidates, key=lambda q: (standing[q.id] + _fit(q, slot, ctx, covered, competencies), q.id))
         picked.append(best)
         selected.append(SelectedQuestion(question=best, reason=_reason(best, slot, ctx)))
-    return selected + customs
-
-
-_GENERAL = re.compile(
-    r"\b(tell me about yourself|introduce yourself|why do you want|why (this|our|the) (company|role|job|team)|"
-    r"where do you see yourself|(greatest |biggest )?(strengths?|weakness(es)?)\b|what motivates you|"
-    r"why should we hire|career goals?|what are you looking for)",
-    re.IGNORECASE,
-)
-_BEHAVIORAL = re.compile(
-    r"\b(tell me about (a|an|the) (time|situation|occasion|project|moment)|describe a (time|situation|moment)|"
-    r"give (me |us )?an example|have you ever|a time when|when did you|how did you (handle|deal|manage|resolve)|"
-    r"what did you do when|walk me through a (time|situation)|(biggest|hardest) (mistake|failure|challenge)|"
-    r"conflict|disagree)",
-    re.IGNORECASE,
-)
-_COMPETENCIES = (
-    (re.compile(r"conflict|disagree", re.I), "conflict resolution"),
-    (re.compile(r"mistake|fail", re.I), "failure and learning"),
-    (re.compile(r"deadline|pressure", re.I), "delivering under pressure"),
-    (re.compile(r"stakeholder|customer|client", re.I), "stakeholder management"),
-    (re.compile(r"priorit", re.I), "prioritization"),
-    (re.compile(r"\blead|mentor|coach", re.I), "leadership"),
-)
-_KEY_POINTS = {
-    "behavioral": [
-        "Describes one specific situation with its context and what was at stake",
-        "Explains what they personally did and why, not only what the team did",
-        "Gives a measurable result or a concrete outcome",
-        "Reflects on what they learned or would do differently next time",
-    ],
-    "technical": [
-        "Explains the core idea accurately in plain words",
-        "Gives a concrete example from their own work or a realistic scenario",
-        "Discusses trade-offs, limits or alternatives",
-        "Says how they would test, verify or measure it",
-    ],
-    "general": [
-        "Answers the question directly in the first sentences",
-        "Backs the answer with a specific example from their experience",
-        "Connects the answer to the role they are applying for",
-    ],
-}
-
-
-def infer_type(text: str) -> QuestionType:
-    """Behavioral, technical or general, from the question's wording."""
-    if _GENERAL.search(text):
-        return "general"
-    if _BEHAVIORAL.search(text):
-        return "behavioral"
-    return "technical"
-
-
-def custom_question(
-    text: str, index: int, vocabulary: Iterable[str] | None = None, question_type: QuestionType | None = None
-) -> Question:
-    """A question the candidate wrote, typed from its wording (unless given), with generic key points for that type."""
-    question_type = question_type or infer_type(text)
-    competency = None
-    if question_type == "behavioral":
-        competency = next((name for pattern, name in _COMPETENCIES if pattern.search(text)), None)
-    words = frozenset(vocabulary) if vocabulary is not None else frozenset(DISPLAY) | frozenset(SYNONYMS.values())
-    return Question(
-        id=f"custom-{index}",
-        text=text.strip(),
-        type=question_type,
-        roles=["any"],
-        levels=list(LEVELS),
-        competency=competency,
-        key_points=_KEY_POINTS[question_type],
-        topics=sorted(find_topics(text, words)),
-    )
+    return selected

@@ -28,6 +28,9 @@ class Question(BaseModel):
     misconceptions: list[Misconception] = Field(
         default=[], description="Wrong claims an answer to this question is checked for (technical questions)"
     )
+    rubric_from: str | None = Field(
+        None, description="For a candidate's own question: the bank question asking the same thing, whose rubric it has"
+    )
     key_point_examples: list[list[str]] = Field(
         default=[],
         exclude=True,
