@@ -179,9 +179,15 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
     """
     ref = SessionRef(user_id=payload.user_id, session_id=payload.session_id)
     record = store.get(ref.session_id, ref.user_id)
-    _require(record, "active", action="submit an answer")
-    if record.current_index >= len(record.plan):
-        raise errors.Conflict("Every question has been answered; end the interview.", code="invalid_transition")
+    try:
+        _require(record, "active", action="submit an answer")
+        if record.current_index >= len(record.plan):
+            raise errors.Conflict("Every question has been answered; end the interview.", code="invalid_transition")
+    except errors.Conflict:
+        # A retry of an answer recorded before the interview moved past it or ended gets its result all the same.
+        if payload.client_answer_id and store.get_claim(record.session_id, payload.client_answer_id):
+            return _retried(record, payload, payload.client_answer_id)
+        raise
 
     planned = record.plan[record.current_index]
     follow_up = record.pending_follow_up
@@ -216,7 +222,10 @@ def _record(
     def save(session: SessionRecord, expires_at: int) -> SessionRecord:
         return store.save_with_answer(session, answer, expires_at, claim_id=claim_id)
 
-    saved = _update(_ref(record), _counting(planned, answer, None), _active_expiry(), read=record, save=save)
+    try:
+        saved = _update(_ref(record), _counting(planned, answer, None), _active_expiry(), read=record, save=save)
+    except _EndedMeanwhile:
+        raise _ended() from None
     _answer_recorded(record, planned, payload)
     return _result(saved, answer, None)
 
@@ -237,6 +246,8 @@ def _evaluate_and_record(
         saved = _update(
             _ref(record), _counting(planned, evaluated, follow_up), _active_expiry(), read=record, save=save
         )
+    except _EndedMeanwhile:
+        return _ended_while_evaluating(record, answer)
     except Exception:
         if claim_id:
             _release_claim(record.session_id, answer)
@@ -244,8 +255,31 @@ def _evaluate_and_record(
     return _result(saved, evaluated, follow_up)
 
 
+def _ended_while_evaluating(record: SessionRecord, answer: AnswerRecord) -> AnswerResult:
+    """The interview ended while ``answer``, already stored, was being evaluated. If the end read it, the report
+    has it and it is stored evaluated: its result is given. Otherwise it is removed and refused, as an answer
+    arriving after the end is (the report must not miss an answer the session keeps)."""
+    stored = next(
+        (a for a in store.load(record.session_id, record.user_id).answers if a.answer_id == answer.answer_id), None
+    )
+    if stored is not None and stored.evaluation is not None:
+        return AnswerResult(
+            answer=stored, evaluation=stored.evaluation, feedback=stored.feedback, follow_up=None, next_action="end"
+        )
+    store.delete_answer(record.session_id, answer)
+    raise _ended()
+
+
 def _ref(record: SessionRecord) -> SessionRef:
     return SessionRef(user_id=record.user_id, session_id=record.session_id)
+
+
+class _EndedMeanwhile(Exception):
+    """The interview ended between reading the session and counting an answer to it."""
+
+
+def _ended() -> errors.Conflict:
+    return errors.Conflict("Cannot submit an answer: The interview has ended.", code="invalid_transition")
 
 
 def _counting(
@@ -254,6 +288,8 @@ def _counting(
     """The session change that counts ``answer`` to ``planned`` (and asks ``follow_up`` next, if any)."""
 
     def count(current: SessionRecord) -> SessionRecord:
+        if current.state != "active":
+            raise _EndedMeanwhile()
         update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
         if answer.follow_up_index == 0 and planned.index not in current.answered_questions:
             update["answered_questions"] = [*current.answered_questions, planned.index]
@@ -459,33 +495,37 @@ def end_session(ref: SessionRef) -> Report:
     """active -> completed: evaluate what is left, build and store the report. Ending again returns the same report.
 
     The session's items then take the history expiry: the answers and the report in batches, the session itself
-    in its optimistic-locking save.
+    in its optimistic-locking save. An answer counted meanwhile fails that save, and the report is built again
+    with it; one counted after it is refused (``_counting``).
     """
-    record, answers, stored_report = store.load(ref.session_id, ref.user_id)
-    if record.state == "completed" and stored_report is not None:
-        return stored_report
-    _require(record, "active", "completed", action="end the interview")
-    answers = _evaluate_pending(record, answers)
-    report = build_report(record, answers)
-    history = _history_expiry()
-    store.put_answers(ref.session_id, answers, history, report=report)
-
-    def complete(current: SessionRecord) -> SessionRecord:
+    for _ in range(SAVE_ATTEMPTS):
+        record, answers, stored_report = store.load(ref.session_id, ref.user_id)
+        if record.state == "completed" and stored_report is not None:
+            return stored_report
+        _require(record, "active", "completed", action="end the interview")
+        answers = _evaluate_pending(record, answers)
+        report = build_report(record, answers)
+        history = _history_expiry()
+        store.put_answers(ref.session_id, answers, history, report=report)
         now = now_iso()
-        return current.model_copy(
+        completed = record.model_copy(
             update={
                 "state": "completed",
                 "updated_at": now,
-                "completed_at": current.completed_at or now,
+                "completed_at": record.completed_at or now,
                 "pending_follow_up": None,
                 "overall": report.overall,
                 "criteria_scores": report.criteria,
             }
         )
-
-    _update(ref, complete, history, read=record)
-    metrics.add_metric(name="SessionsCompleted", unit=MetricUnit.Count, value=1)
-    return report
+        try:
+            store.save(completed, history)  # only if no answer was counted since the answers were read
+        except store.ConditionFailed:
+            logger.info("Session changed while ending; reading it again", extra={"session_id": ref.session_id})
+            continue
+        metrics.add_metric(name="SessionsCompleted", unit=MetricUnit.Count, value=1)
+        return report
+    raise errors.Conflict("The session is being changed by another request; please try again.", code="busy")
 
 
 def get_report(ref: SessionRef) -> Report:

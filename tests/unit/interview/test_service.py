@@ -97,6 +97,64 @@ def test_an_own_question_the_bank_asks_in_other_words_is_scored_with_that_questi
     assert all(k.covered for k in result.evaluation.key_points)  # the twin's examples, put back by the bank
 
 
+def _stale_read_once(monkeypatch, ref: SessionRef) -> None:
+    """The next ``store.get`` returns the session as it is now: the request reads it before the end completes."""
+    before = store.get(ref.session_id, USER)
+    reads = iter([before])
+    read = store.get
+    monkeypatch.setattr(
+        service.store, "get", lambda session_id, user_id: next(reads, None) or read(session_id, user_id)
+    )
+
+
+def test_an_answer_counted_while_the_interview_ends_is_in_its_report(aws_tables, monkeypatch):
+    ref = create(num_questions=2, mode="collect")
+    service.start_session(ref)
+    put_answers = store.put_answers
+    raced: list = []
+
+    def answer_arrives_meanwhile(session_id, answers, expires_at, report=None):
+        put_answers(session_id, answers, expires_at, report=report)
+        if not raced:  # between the end's reading of the answers and its saving of the session
+            raced.append(answer(ref))
+
+    monkeypatch.setattr(service.store, "put_answers", answer_arrives_meanwhile)
+    report = service.end_session(ref)
+    assert raced and report.answered == 1
+    assert service.get_report(ref) == report
+    assert store.get(ref.session_id, USER).answers_count == 1
+
+
+@pytest.mark.parametrize("mode", ["collect", "evaluate"])
+def test_an_answer_to_an_interview_that_ended_after_it_was_read_is_refused_and_not_kept(aws_tables, monkeypatch, mode):
+    ref = create(num_questions=2, mode=mode)
+    service.start_session(ref)
+    _stale_read_once(monkeypatch, ref)  # the answer's request reads the session still active...
+    report = service.end_session(ref)  # ...then the end completes, before the answer is counted
+    with pytest.raises(errors.Conflict, match="has ended"):
+        answer(ref, client_answer_id="late-00001")
+    stored = store.load(ref.session_id, USER)
+    assert stored.answers == [] and stored.record.answers_count == 0 and report.answered == 0
+    assert store.get_claim(ref.session_id, "late-00001") is None
+
+
+def test_an_answer_the_end_read_while_it_was_evaluated_gets_its_result(aws_tables, monkeypatch):
+    ref = create(num_questions=2, mode="evaluate")
+    service.start_session(ref)
+    evaluate_now = service._evaluate_now
+
+    def end_while_evaluating(record, planned, stored_answer):
+        evaluated = evaluate_now(record, planned, stored_answer)
+        service.end_session(ref)  # reads the answer stored before its evaluation, and evaluates it itself
+        return evaluated
+
+    monkeypatch.setattr(service, "_evaluate_now", end_while_evaluating)
+    result = answer(ref)
+    assert result.next_action == "end" and result.evaluation is not None
+    report = service.get_report(ref)
+    assert report.answered == 1 and report.questions[0].overall == result.evaluation.overall
+
+
 def test_invalid_transitions_get_409(aws_tables):
     ref = create()
     with pytest.raises(errors.Conflict) as exc:
@@ -539,3 +597,19 @@ def test_only_the_current_question_or_the_one_just_left_can_be_asked_again(aws_t
     service.end_session(ref)
     with pytest.raises(errors.Conflict, match="has ended"):
         service.repeat_question(ref, 1)
+
+
+def test_a_retried_answer_gets_its_result_after_the_interview_moved_past_it_or_ended(aws_tables):
+    ref = create(num_questions=1, mode="evaluate", max_follow_ups=0)
+    service.start_session(ref)
+    first = answer(ref, client_answer_id="last-00001")
+    assert service.next_question(ref).done  # past the last question
+    assert answer(ref, client_answer_id="last-00001").answer == first.answer
+    with pytest.raises(errors.Unprocessable):  # the same id with another answer is still refused as such
+        answer(ref, "Something else entirely, said the second time.", client_answer_id="last-00001")
+    service.end_session(ref)
+    again = answer(ref, client_answer_id="last-00001")
+    assert again.answer.answer_id == first.answer.answer_id and again.evaluation == first.evaluation
+    with pytest.raises(errors.Conflict, match="has ended"):
+        answer(ref, client_answer_id="new-000001")
+    assert len(store.load(ref.session_id, USER).answers) == 1

@@ -297,6 +297,14 @@ def release_claim(session_id: str, answer_id: str, claimed_at: str) -> bool:
     return True
 
 
+def delete_answer(session_id: str, answer: AnswerRecord) -> None:
+    """Delete ``answer`` and the claim of its id (an answer refused after it was stored)."""
+    keys = [{"pk": _pk(session_id), "sk": _answer_sk(answer)}, _claim_key(session_id, answer.answer_id)]
+    with dynamo_errors():
+        for key in keys:
+            table().delete_item(Key=key)
+
+
 def _in_order(answers: list[AnswerRecord]) -> list[AnswerRecord]:
     return sorted(answers, key=lambda a: (a.question_index, a.follow_up_index, a.created_at))
 
@@ -366,6 +374,7 @@ __all__ = [
     "answer_inserted",
     "creation",
     "delete",
+    "delete_answer",
     "get",
     "get_claim",
     "get_for_processing",
