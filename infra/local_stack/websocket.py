@@ -154,7 +154,7 @@ class WebSocketApi:
         if isinstance(data, str):
             try:
                 value: Any = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, a 5000-digit number, nesting too deep: $default
                 value = None
             for part in self._body_path:
                 value = value.get(part) if isinstance(value, dict) else None

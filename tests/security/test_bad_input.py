@@ -131,6 +131,14 @@ def test_bad_answer_requests_are_refused_and_change_nothing(
     assert_unchanged(stack, answered)
 
 
+def test_no_upload_link_is_granted_for_an_interview_that_has_ended(stack: LocalStack, user_factory) -> None:
+    user = user_factory()
+    session_id = user.session()
+    assert user.call("POST", f"/api/sessions/{session_id}/end").status_code == 200
+    response = user.call("POST", f"/api/sessions/{session_id}/audio-upload", json={"content_type": "audio/wav"})
+    assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_transition"
+
+
 def test_a_huge_upload_is_refused(stack: LocalStack, answered: Answered) -> None:
     grant = answered.user.call(
         "POST", f"/api/sessions/{answered.session_id}/audio-upload", json={"content_type": "audio/wav"}
@@ -179,6 +187,8 @@ MALFORMED = [
     (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": "\u0000\u0000"}), "validation_error"),
     (json.dumps({"action": "text_answer", "answer_id": "wsbad0001", "text": "x" * 10_001}), "validation_error"),
     (json.dumps({"action": "ping", "id": "p" * 65}), "validation_error"),
+    ('{"action": "ping", "id": "x", "n": ' + "9" * 5000 + "}", "invalid_json"),  # over Python's 4300 digits
+    ('{"action": "ping", "x": ' + "[" * 3000 + "]" * 3000 + "}", "invalid_json"),  # deeper than its parser goes
 ]
 
 

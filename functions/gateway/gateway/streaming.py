@@ -165,8 +165,13 @@ def end_answer(connection_id: str, user_id: str, session_id: str, message: EndAn
         return
     # "done" too: the client did not get the result (it reconnected), so the job replays it.
     if not streams.set_status(stream, "finishing", allowed_from=("streaming", "failed", "done")):
+        # Its job pushes to the connection that ended it; this one (a reconnected client's) is told to ask again
+        # once the job is done, when end_answer replays the result here.
         logger.info("end_answer for an answer already finishing", extra={"answer_id": message.answer_id})
-        return
+        raise errors.Conflict(
+            "This answer is still being processed; send end_answer again in a moment to get its result.",
+            code="in_progress",
+        )
     job = {
         "connection_id": connection_id,
         "user_id": user_id,
@@ -476,8 +481,8 @@ def advance(
 
 
 def push_error(connection_id: str, exc: errors.AppError, answer_id: str | None = None) -> None:
-    """Push a refusal or failure as an ``error`` event; 5xx failures are retryable."""
-    event = {"type": "error", **exc.to_dict()["error"], "retryable": exc.status >= 500}
+    """Push a refusal or failure as an ``error`` event; 5xx failures, and work still in progress, are retryable."""
+    event = {"type": "error", **exc.to_dict()["error"], "retryable": exc.status >= 500 or exc.code == "in_progress"}
     if exc.status >= 500:
         count_error()
     if answer_id:

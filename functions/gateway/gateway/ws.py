@@ -102,11 +102,17 @@ MESSAGES: dict[str, tuple[type[BaseModel], Callable[[Any, str], None]]] = {
 }
 
 
-def _message(event: dict[str, Any], connection_id: str) -> None:
+def _body(event: dict[str, Any]) -> Any:
+    """The message's JSON; ``invalid_json`` for what does not parse, numbers too long for Python's integer
+    conversion and nesting too deep for its parser included."""
     try:
-        body = json.loads(event.get("body") or "")
-    except json.JSONDecodeError as exc:
+        return json.loads(event.get("body") or "")
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         raise errors.AppError("The message is not valid JSON.", code="invalid_json") from exc
+
+
+def _message(event: dict[str, Any], connection_id: str) -> None:
+    body = _body(event)
     action = body.get("action") if isinstance(body, dict) else None
     if not isinstance(action, str) or action not in MESSAGES:
         raise errors.AppError(
@@ -120,8 +126,8 @@ def _message(event: dict[str, Any], connection_id: str) -> None:
 def _answer_id(event: dict[str, Any]) -> str | None:
     """The ``answer_id`` a message was about, so an error event can say which answer it concerns."""
     try:
-        body = json.loads(event.get("body") or "")
-    except json.JSONDecodeError:
+        body = _body(event)
+    except errors.AppError:
         return None
     answer_id = body.get("answer_id") if isinstance(body, dict) else None
     return answer_id if isinstance(answer_id, str) and len(answer_id) <= 64 else None

@@ -122,7 +122,9 @@ def _declared_seconds(container: av.container.InputContainer, stream: av.AudioSt
 
 
 def _too_long(seconds: float, limit: float) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The audio lasts more than {seconds:.0f} s; the limit is {limit:.0f} s.")
+    return PayloadTooLarge(
+        f"The audio lasts more than {seconds:.0f} s; the limit is {limit:.0f} s.", code="answer_too_long"
+    )
 
 
 def _demux(container: av.container.InputContainer, stream: av.AudioStream) -> tuple[list[av.Packet], bool]:

@@ -127,3 +127,21 @@ def test_an_answer_whose_finishing_job_could_not_start_can_be_ended_again(
     monkeypatch.setattr(streaming, "_self_invoke", lambda job, payload: started.append(job))
     streaming.end_answer("c1", "u1", "s1", end)  # the client's retry
     assert started == ["finish_answer"] and streams.get("s1", "race00001").status == "finishing"
+
+
+def test_end_answer_from_another_connection_while_the_answer_is_finishing_is_told_to_ask_again(
+    acks: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    streaming.receive_chunk("c1", "u1", "s1", _chunk(b"first", 0))
+    end = EndAnswer(action="end_answer", answer_id="race00001", last_seq=0)
+    streaming.end_answer("c1", "u1", "s1", end)  # its job pushes the result to c1, a connection now gone
+    with pytest.raises(errors.Conflict, match="still being processed") as refused:
+        streaming.end_answer("c2", "u1", "s1", end)  # the client, reconnected, ends it again
+    assert refused.value.code == "in_progress"
+    streaming.push_error("c2", refused.value, "race00001")
+    assert acks[-1]["code"] == "in_progress" and acks[-1]["retryable"] is True
+    assert streams.set_status(streams.get("s1", "race00001"), "done", allowed_from=("finishing",))  # the job ends
+    started = []
+    monkeypatch.setattr(streaming, "_self_invoke", lambda job, payload: started.append(payload["connection_id"]))
+    streaming.end_answer("c2", "u1", "s1", end)  # asked again: the result is replayed to this connection
+    assert started == ["c2"]

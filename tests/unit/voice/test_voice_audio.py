@@ -71,8 +71,9 @@ def test_audio_over_the_byte_limit_is_refused(answer_wav: bytes, settings_env) -
 @pytest.mark.parametrize("fmt", ["wav", "webm", "mp3"])
 def test_audio_over_the_duration_limit_is_refused(encoded: dict[str, bytes], settings_env, fmt: str) -> None:
     settings_env(MAX_AUDIO_SECONDS="2")
-    with pytest.raises(PayloadTooLarge, match="the limit is 2 s"):
+    with pytest.raises(PayloadTooLarge, match="the limit is 2 s") as err:
         audio.decode(encoded[fmt])
+    assert err.value.code == "answer_too_long"  # the WebSocket protocol's code for a recording past its limit
 
 
 @pytest.mark.parametrize(

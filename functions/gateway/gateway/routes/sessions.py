@@ -146,7 +146,9 @@ async def audio_upload(session_id: SessionId, body: UploadRequest, user: User) -
     """A presigned POST scoped to this session, limited in size and content type."""
     if body.content_type not in audio_store.UPLOAD_TYPES:
         raise errors.UnsupportedMedia(f"Audio of type {body.content_type} is not supported.")
-    orchestration.session_action("get_session", user, session_id)  # 404 unless the session is the caller's
+    view = orchestration.session_action("get_session", user, session_id)  # 404 unless the session is the caller's
+    if view["session"]["state"] == "completed":
+        raise errors.Conflict("The interview has ended, so it takes no more answers.", code="invalid_transition")
     key = audio_store.new_answer_key(user, session_id, body.content_type)
     post = audio_store.presigned_upload(key, body.content_type)
     return UploadGrant(audio_key=key, url=post["url"], fields=post["fields"], max_bytes=get_settings().max_audio_bytes)
