@@ -312,3 +312,32 @@ def test_a_result_whose_push_is_lost_is_read_from_the_session(browser, stack: Lo
     expect(page.locator(".result-card .score-badge")).to_contain_text("/10")
     assert len(dropped) == 1, dropped
     page.close()
+
+
+def test_at_phone_size_a_refused_answer_is_told_in_view_and_a_typed_draft_survives_a_reload(
+    browser, stack: LocalStack
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True)
+    page.route_web_socket(re.compile(r"^wss?://"), lambda ws: None)  # a socket that never joins: answers go by REST
+    page.goto(stack.http_url + "/")
+    set_up(page, role="backend_engineer", kind="technical", questions=1, follow_ups="None", mode="Evaluate as I go")
+    page.get_by_role("radio", name=re.compile("Type")).check()
+    draft = "A cache keeps hot reads close to the service; its entries need an expiry so they do not go stale."
+    page.get_by_label("Typed answer").fill(draft)
+    page.reload()  # or the phone discards the tab
+    page.get_by_role("heading", name="Question 1 of 1").wait_for(timeout=30_000)
+    page.get_by_role("radio", name=re.compile("Type")).check()
+    expect(page.get_by_label("Typed answer")).to_have_value(draft)
+
+    refusal = {"error": {"code": "bad_request", "message": "The answer could not be read; please try again."}}
+    page.route("**/submit-answer", lambda route: route.fulfill(status=400, json=refusal))
+    page.mouse.wheel(0, 2000)  # the submit button is far below the page's top on a phone
+    page.get_by_role("button", name="Submit answer").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("could not be read")
+    expect(alert).to_be_focused()  # not dropped to the page with the disabled button
+    expect(alert).to_be_in_viewport()  # sticky at the top, wherever the page was scrolled
+    alert.get_by_role("button", name="Dismiss").click()
+    expect(page.get_by_label("Typed answer")).to_be_focused()
+    expect(page.get_by_label("Typed answer")).to_have_value(draft)  # nothing typed is lost
+    page.close()

@@ -47,17 +47,32 @@ export function replace(el, ...children) {
   return el;
 }
 
-/** The page-wide alert: a message a candidate understands, or nothing. */
+let focusBeforeAlert = null;
+
+/** Whether `el` can take focus back: still on the page, shown and enabled. */
+const focusable = (el) => el && el.isConnected && el !== document.body && !el.disabled && el.offsetParent !== null;
+
+/** The page-wide alert: a message a candidate understands, or nothing. It stays in view (sticky at the top) and
+ * takes the focus, which a failed request's disabled or hidden button would otherwise drop to the page; dismissing
+ * it gives the focus back, or to the page's heading. */
 export function showAlert(message) {
   const alert = document.getElementById("alert");
   if (!message) {
+    const hadFocus = alert.contains(document.activeElement);
     alert.hidden = true;
     alert.replaceChildren();
+    if (hadFocus) {
+      const back = focusable(focusBeforeAlert) ? focusBeforeAlert : document.querySelector("main h1, main h2");
+      (back || document.getElementById("main")).focus();
+    }
+    focusBeforeAlert = null;
     return;
   }
+  if (!alert.contains(document.activeElement)) focusBeforeAlert = document.activeElement;
   const close = h("button", { type: "button", class: "link-button", onclick: () => showAlert(null) }, "Dismiss");
   replace(alert, h("span", null, message), " ", close);
   alert.hidden = false;
+  alert.focus();
 }
 
 /** A new random id, valid as a protocol `answer_id` or REST `client_answer_id`. */

@@ -4,12 +4,14 @@ import { band, barChart } from "../charts.js";
 import { h } from "../dom.js";
 import { criterionTitle, deliveryRows, fixed, humanize, score } from "../format.js";
 
-function list(title, items, className) {
+// `heading`: the level of the section headings, "h4" in the report (under the question's h3), "h3" in the result
+// card (under its h2).
+function list(title, items, className, heading = "h4") {
   if (!items || !items.length) return null;
   return h(
     "section",
     { class: `feedback-list ${className || ""}` },
-    h("h4", null, title),
+    h(heading, null, title),
     h(
       "ul",
       null,
@@ -79,14 +81,14 @@ function criteriaDetails(criteria) {
   );
 }
 
-function keyPoints(points) {
+function keyPoints(points, heading) {
   if (!points || !points.length) return null;
   const covered = points.filter((p) => p.covered);
   const missed = points.filter((p) => !p.covered);
   return h(
     "section",
     { class: "key-points" },
-    h("h4", null, `Key points: ${covered.length} of ${points.length} covered`),
+    h(heading, null, `Key points: ${covered.length} of ${points.length} covered`),
     h(
       "ul",
       { class: "plain" },
@@ -113,12 +115,12 @@ function keyPoints(points) {
   );
 }
 
-function star(parts) {
+function star(parts, heading) {
   if (!parts || !parts.length) return null;
   return h(
     "section",
     { class: "star" },
-    h("h4", null, "STAR structure"),
+    h(heading, null, "STAR structure"),
     h(
       "ul",
       { class: "star-parts" },
@@ -135,12 +137,12 @@ function star(parts) {
 }
 
 /** The outline of a stronger answer (a numbered list). */
-export function outline(items) {
+export function outline(items, heading = "h4") {
   if (!items || !items.length) return null;
   return h(
     "section",
     { class: "outline" },
-    h("h4", null, "Outline of a stronger answer"),
+    h(heading, null, "Outline of a stronger answer"),
     h(
       "ol",
       null,
@@ -164,11 +166,11 @@ export function evaluationView(evaluation, feedback) {
       : null,
     criteria.length ? criteriaDetails(criteria) : null,
     evaluation && evaluation.engine_note ? h("p", { class: "note" }, evaluation.engine_note) : null,
-    feedback ? list("What went well", feedback.strengths, "strengths") : null,
-    feedback ? list("What to improve", feedback.improvements, "improvements") : null,
-    evaluation ? keyPoints(evaluation.key_points) : null,
-    evaluation ? star(evaluation.star) : null,
-    feedback ? outline(feedback.improved_answer_outline) : null,
-    feedback ? list("Common mistakes on this question", feedback.pitfalls || [], "pitfalls") : null,
+    feedback ? list("What went well", feedback.strengths, "strengths", "h3") : null,
+    feedback ? list("What to improve", feedback.improvements, "improvements", "h3") : null,
+    evaluation ? keyPoints(evaluation.key_points, "h3") : null,
+    evaluation ? star(evaluation.star, "h3") : null,
+    feedback ? outline(feedback.improved_answer_outline, "h3") : null,
+    feedback ? list("Common mistakes on this question", feedback.pitfalls || [], "pitfalls", "h3") : null,
   );
 }

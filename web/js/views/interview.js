@@ -72,6 +72,11 @@ class Interview {
     this.audio = new Audio();
     this.audio.preload = "auto";
     this.gone = false;
+    // A recording in progress is lost with the page: the browser asks before leaving.
+    this.warnBeforeLeaving = (event) => {
+      if (this.phase === "recording") event.preventDefault();
+    };
+    window.addEventListener("beforeunload", this.warnBeforeLeaving);
   }
 
   // ---- building the page ----
@@ -190,7 +195,7 @@ class Interview {
       "↺ Start over",
     );
     this.recordNote = h("p", { class: "hint", "aria-live": "polite" });
-    this.timer = h("span", { class: "timer", "aria-label": "Recording time" }, "0:00");
+    this.timer = h("span", { class: "timer", role: "timer", "aria-label": "Recording time" }, "0:00");
     this.meterFill = h("span", { class: "meter-fill" });
     this.meter = h(
       "span",
@@ -230,6 +235,7 @@ class Interview {
     this.textCount = h("p", { id: "typed-count", class: "hint" }, "0 / 10,000 characters");
     this.textArea.addEventListener("input", () => {
       this.textCount.textContent = `${this.textArea.value.length.toLocaleString()} / 10,000 characters`;
+      this.keepDraft();
     });
     this.textArea.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) this.submitText();
@@ -249,7 +255,7 @@ class Interview {
         "div",
         { class: "actions" },
         this.submitButton,
-        h("span", { class: "hint keyboard-only" }, "Ctrl+Enter submits"),
+        h("span", { class: "hint keyboard-only" }, "Ctrl+Enter (⌘+Enter) submits"),
       ),
     );
 
@@ -328,8 +334,27 @@ class Interview {
     else this.finish();
   }
 
+  /** Where the typed answer to the question on screen is kept until it is sent: a reload, a phone discarding the
+   * tab or a look at the history does not lose it. */
+  draftKey() {
+    const q = this.question || {};
+    return `draft:${this.sessionId}:${q.index}:${q.is_follow_up ? "follow-up" : "question"}:${q.attempt || 1}`;
+  }
+
+  keepDraft() {
+    if (!this.question || this.phase !== "question") return;
+    const text = this.textArea.value;
+    try {
+      if (text.trim()) sessionStorage.setItem(this.draftKey(), text);
+      else sessionStorage.removeItem(this.draftKey());
+    } catch {
+      // storage full or disabled: the draft lives only on the page
+    }
+  }
+
   destroy() {
     this.gone = true;
+    window.removeEventListener("beforeunload", this.warnBeforeLeaving);
     this.audio.pause();
     if (this.recorder) this.recorder.release();
     if (this.socket) this.socket.close();
@@ -397,10 +422,9 @@ class Interview {
     const words = {
       connecting: "Connecting…",
       connected: "Live connection ready.",
-      reconnecting:
-        attempt > 1
-          ? `Connection lost. Reconnecting (attempt ${attempt})… Your recording is kept.`
-          : "Connection lost. Reconnecting…",
+      reconnecting: `Connection lost. Reconnecting${attempt > 1 ? ` (attempt ${attempt})` : ""}… ${
+        this.phase === "recording" ? "Your recording is kept." : "Typed answers are still sent."
+      }`,
       closed: "",
     };
     this.connection.textContent = words[state] ?? "";
@@ -506,7 +530,7 @@ class Interview {
     this.showSkip();
     this.skipButton.disabled = false;
     replace(this.skipButton, question.is_follow_up ? "Skip this follow-up" : "Skip this question");
-    this.textArea.value = "";
+    this.textArea.value = sessionStorage.getItem(this.draftKey()) || "";
     this.textArea.dispatchEvent(new Event("input"));
     this.recordButton.disabled = false;
     this.submitButton.disabled = false;
@@ -761,6 +785,7 @@ class Interview {
       this.retryButton.focus();
       return;
     }
+    const typed = this.pendingAnswer && this.pendingAnswer.kind === "text";
     this.phase = "question";
     this.stream = null;
     this.pendingAnswer = null;
@@ -771,6 +796,7 @@ class Interview {
     replace(this.micError, h("p", null, message));
     this.progressCard.hidden = true;
     this.status.classList.remove("error-text");
+    (typed ? this.textArea : this.recordButton).focus(); // where dismissing the alert returns
     showAlert(message);
   }
 
@@ -819,6 +845,7 @@ class Interview {
     this.stream = null;
     this.socket.resumeAnswerId = null;
     this.result = result;
+    sessionStorage.removeItem(this.draftKey());
     if (!answer.follow_up_index && result.evaluation)
       this.answerScore = { index: answer.question_index ?? this.question.index, overall: result.evaluation.overall };
     this.status.classList.remove("error-text");
