@@ -268,6 +268,10 @@ def test_a_follow_up_is_asked_answered_and_folded_into_its_question(
             )
         expect(page.locator(".result-card .follow-up")).to_contain_text("you")  # what did *you* do
         score = page.locator(".result-card .score-value").first.inner_text()
+        if previous_score is None:  # opened again while the result is on screen: it is shown again, follow-up too
+            page.reload()
+            expect(page.locator(".result-card .transcript-text")).to_have_text(VAGUE_CHANGE)
+            expect(page.locator(".result-card .score-value").first).to_have_text(score)
         page.get_by_role("button", name="Answer the follow-up").click()
         page.get_by_role("heading", name="Follow-up to question 1 of 1").wait_for(timeout=30_000)
         answer_by_typing(page, LEAD_TIME_STORY)
@@ -340,4 +344,21 @@ def test_at_phone_size_a_refused_answer_is_told_in_view_and_a_typed_draft_surviv
     alert.get_by_role("button", name="Dismiss").click()
     expect(page.get_by_label("Typed answer")).to_be_focused()
     expect(page.get_by_label("Typed answer")).to_have_value(draft)  # nothing typed is lost
+    page.close()
+
+
+def test_a_result_on_screen_is_shown_again_after_a_reload_and_the_interview_goes_on(browser, stack: LocalStack) -> None:
+    page = browser.new_page()
+    page.goto(stack.http_url + "/")
+    set_up(page, role="data_analyst", kind="technical", questions=2, follow_ups="None", mode="Evaluate as I go")
+    answer_by_typing(page, "A left join keeps every row of the left table; an inner join keeps only matching rows.")
+    page.reload()  # the server has moved on to question 2 over the WebSocket: the page still shows the result
+    page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=30_000)
+    expect(page.locator(".result-card .transcript-text")).to_contain_text("left join keeps every row")
+    expect(page.get_by_role("heading", name=re.compile("^Question 1 of 2"))).to_be_visible()
+    page.get_by_role("button", name="Next question").click()
+    page.get_by_role("heading", name="Question 2 of 2").wait_for(timeout=30_000)
+    page.reload()  # a question on screen is a question again
+    page.get_by_role("heading", name="Question 2 of 2").wait_for(timeout=30_000)
+    expect(page.get_by_role("button", name="Submit answer")).to_be_attached()
     page.close()

@@ -37,6 +37,9 @@ const RETRYABLE = new Set(["network_error", "downstream_error", "downstream_unav
 const REJOIN_WAIT_MS = 8000;
 const INLINE_LIMIT = 4 * 1024 * 1024;
 
+// sessionStorage: the answer whose result is on screen, shown again when the page is opened again.
+const shownResultKey = (sessionId) => `result:${sessionId}`;
+
 /** What the attempt before `question`'s at the same question scored, from the session's stored answers. */
 function earlierAttemptScore(answers, question) {
   const earlier = (answers || []).find(
@@ -330,8 +333,38 @@ class Interview {
     this.connectSocket();
     // Opened again (a reload) while a question is asked again: the result still says what the last attempt scored.
     if (view.question && view.question.attempt > 1) this.earlierScore = earlierAttemptScore(view.answers, view.question);
+    if (this.showShownResult(view)) return;
     if (view.question) this.showQuestion(view.question);
     else this.finish();
+  }
+
+  /** Opened again (a reload, or a phone that discarded the tab) while an answer's result was on screen: show that
+   * result again from the stored session, with what comes next. */
+  showShownResult(view) {
+    const id = sessionStorage.getItem(shownResultKey(this.sessionId));
+    const answer = id && (view.answers || []).find((a) => a.answer_id === id);
+    if (!answer || (this.mode === "evaluate" && !answer.evaluation)) return false;
+    const planned = view.session.plan[answer.question_index] || {};
+    const answered = {
+      index: answer.question_index,
+      total: view.session.plan.length,
+      text: answer.question_text,
+      type: planned.type,
+      reason: planned.reason,
+      is_follow_up: answer.follow_up_index > 0,
+      attempt: answer.attempt || 1,
+    };
+    const current = view.question;
+    const followUp = current && current.is_follow_up && !sameQuestion(current, answered) ? current : null;
+    this.earlierScore = answered.attempt > 1 ? earlierAttemptScore(view.answers, answered) : undefined;
+    this.showQuestion(answered, { play: false });
+    this.phase = "processing";
+    const nextAction = followUp ? "answer_follow_up" : current ? "next_question" : "end";
+    const stored = { answer, evaluation: answer.evaluation, feedback: answer.feedback, follow_up: followUp };
+    this.onResult({ ...stored, next_action: nextAction }, false);
+    if (current && !followUp && !sameQuestion(current, answered)) this.pendingQuestion = current; // moved on already
+    this.complete = !current;
+    return true;
   }
 
   /** Where the typed answer to the question on screen is kept until it is sent: a reload, a phone discarding the
@@ -503,8 +536,9 @@ class Interview {
 
   // ---- the question ----
 
-  showQuestion(question) {
+  showQuestion(question, { play = true } = {}) {
     showAlert(null); // a message about the last question no longer applies
+    sessionStorage.removeItem(shownResultKey(this.sessionId));
     this.question = question;
     this.pendingQuestion = null;
     this.phase = "question";
@@ -535,7 +569,7 @@ class Interview {
     this.recordButton.disabled = false;
     this.submitButton.disabled = false;
     this.heading.focus();
-    this.playQuestion(false);
+    if (play) this.playQuestion(false);
   }
 
   /** Skipping is offered but on the last question, where it would only end the interview as "End interview" does. */
@@ -846,6 +880,7 @@ class Interview {
     this.socket.resumeAnswerId = null;
     this.result = result;
     sessionStorage.removeItem(this.draftKey());
+    if (answer.answer_id) sessionStorage.setItem(shownResultKey(this.sessionId), answer.answer_id);
     if (!answer.follow_up_index && result.evaluation)
       this.answerScore = { index: answer.question_index ?? this.question.index, overall: result.evaluation.overall };
     this.status.classList.remove("error-text");
