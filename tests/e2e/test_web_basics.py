@@ -350,15 +350,18 @@ def test_at_phone_size_a_refused_answer_is_told_in_view_and_a_typed_draft_surviv
 def test_a_result_on_screen_is_shown_again_after_a_reload_and_the_interview_goes_on(browser, stack: LocalStack) -> None:
     page = browser.new_page()
     page.goto(stack.http_url + "/")
-    set_up(page, role="data_analyst", kind="technical", questions=2, follow_ups="None", mode="Evaluate as I go")
+    set_up(page, role="data_analyst", kind="technical", questions=3, follow_ups="None", mode="Evaluate as I go")
     answer_by_typing(page, "A left join keeps every row of the left table; an inner join keeps only matching rows.")
     page.reload()  # the server has moved on to question 2 over the WebSocket: the page still shows the result
     page.get_by_role("heading", name="Feedback on your answer").wait_for(timeout=30_000)
     expect(page.locator(".result-card .transcript-text")).to_contain_text("left join keeps every row")
-    expect(page.get_by_role("heading", name=re.compile("^Question 1 of 2"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Question 1 of 3"))).to_be_visible()
     page.get_by_role("button", name="Next question").click()
-    page.get_by_role("heading", name="Question 2 of 2").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Question 2 of 3").wait_for(timeout=30_000)
     page.reload()  # a question on screen is a question again
-    page.get_by_role("heading", name="Question 2 of 2").wait_for(timeout=30_000)
-    expect(page.get_by_role("button", name="Submit answer")).to_be_attached()
+    page.get_by_role("heading", name="Question 2 of 3").wait_for(timeout=30_000)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="End interview").click()
+    page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
+    expect(page.get_by_text("1 of 3 questions answered (ended after question 2)")).to_be_visible()
     page.close()

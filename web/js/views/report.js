@@ -183,6 +183,13 @@ function followUps(sessionId, q) {
   );
 }
 
+// "1 of 3 questions answered (ended after question 1)": out of the questions planned, whether asked or not.
+function answeredWords(report) {
+  const planned = report.questions.length;
+  const words = `${report.answered} of ${planned} questions answered`;
+  return report.asked < planned ? `${words} (ended after question ${report.asked})` : words;
+}
+
 // "Your 2nd attempt; the first scored 4.8": the report shows the latest attempt at a question asked again.
 function attemptsNote(q) {
   if (!(q.attempts > 1)) return null;
@@ -293,7 +300,7 @@ export async function renderReport(main, sessionId) {
           roleTitle(report.role),
           LEVELS[report.level] || report.level,
           when,
-          `${report.answered} of ${report.asked} questions answered`,
+          answeredWords(report),
         ]
           .filter(Boolean)
           .join(" · "),
