@@ -341,6 +341,8 @@ def test_at_phone_size_a_refused_answer_is_told_in_view_and_a_typed_draft_surviv
     expect(alert).to_contain_text("could not be read")
     expect(alert).to_be_focused()  # not dropped to the page with the disabled button
     expect(alert).to_be_in_viewport()  # sticky at the top, wherever the page was scrolled
+    targets = [alert.get_by_role("button", name="Dismiss"), page.get_by_role("link", name="History")]
+    assert all(t.bounding_box()["height"] >= 44 for t in targets)  # a finger's size on a touch screen
     alert.get_by_role("button", name="Dismiss").click()
     expect(page.get_by_label("Typed answer")).to_be_focused()
     expect(page.get_by_label("Typed answer")).to_have_value(draft)  # nothing typed is lost

@@ -25,8 +25,13 @@ def pdf_text(pdf_base64: str) -> str:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
     except (PyPdfError, ValueError, KeyError, OSError) as exc:  # PyPdfError: unreadable, or over its limits
-        raise BadRequest("The resume PDF could not be read; try exporting it again or paste its text.") from exc
+        raise BadRequest(
+            "The resume PDF could not be read: export it again as a PDF, or start without a resume."
+        ) from exc
     text = " ".join(" ".join(pages).split())
     if not text:
-        raise BadRequest("No text was found in the resume PDF (is it a scanned image?); paste its text instead.")
+        raise BadRequest(
+            "No text was found in the resume PDF (is it a scanned image?): export it as a PDF with selectable text, or "
+            "start without a resume."
+        )
     return text[:MAX_CHARS]

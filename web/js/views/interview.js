@@ -85,7 +85,7 @@ class Interview {
   // ---- building the page ----
 
   build() {
-    this.heading = h("h1", { tabindex: -1 }, "Interview");
+    this.heading = h("h1", { tabindex: -1, "aria-describedby": "question-text" }, "Interview");
     this.meta = h("p", { class: "meta" });
     this.progress = h("progress", { id: "question-progress", max: 1, value: 0 });
     this.connection = h("p", { class: "connection", role: "status", "aria-live": "polite" });
@@ -220,7 +220,9 @@ class Interview {
       this.timer,
       this.meter,
     );
-    this.liveTranscript = h("p", { class: "live-transcript", id: "live-transcript", "aria-live": "polite" });
+    // Not a live region: rewritten every second or so while the candidate speaks, it would be read aloud over them
+    // (and into the microphone); the final transcript is in the result, which takes the focus.
+    this.liveTranscript = h("p", { class: "live-transcript", id: "live-transcript" });
     this.micError = h("div", { class: "mic-error", role: "alert" });
     this.speakPanel = h(
       "div",
@@ -549,6 +551,7 @@ class Interview {
       ? `Follow-up to question ${question.index + 1} of ${question.total}`
       : `Question ${question.index + 1} of ${question.total}`;
     replace(this.heading, question.attempt > 1 ? `${label} (attempt ${question.attempt})` : label);
+    document.title = `${label} · Interview Practice`; // what a tab or a screen reader's window list shows
     this.progress.max = question.total;
     this.progress.value = question.index + 1;
     replace(this.questionText, question.text);
@@ -730,7 +733,7 @@ class Interview {
     this.pendingAnswer = { id, kind: "text", text };
     this.phase = "processing";
     this.submitButton.disabled = true;
-    this.showProgress("Sending your answer…", ["received"]);
+    this.showProgress("Sending your answer…");
     if (this.socket.joined && this.socket.send({ action: "text_answer", answer_id: id, text })) {
       this.viaSocket = true;
       this.watchSocketAnswer(id, text);
@@ -772,12 +775,16 @@ class Interview {
     }
   }
 
-  showProgress(words, done = []) {
+  showProgress(words) {
     this.answerCard.hidden = true;
     this.skipButton.hidden = true;
     this.progressCard.hidden = false;
     this.retryButton.hidden = true;
-    for (const li of this.stages.children) li.className = done.includes(li.dataset.stage) ? "done" : "";
+    const typed = this.pendingAnswer && this.pendingAnswer.kind === "text";
+    for (const li of this.stages.children) {
+      li.className = "";
+      li.hidden = typed && li.dataset.stage === "transcribing"; // nothing to transcribe in a typed answer
+    }
     replace(this.status, words);
   }
 
@@ -812,6 +819,7 @@ class Interview {
 
   /** The answer was not recorded: say why; `retryable` keeps it (same answer id) for “Try again”. */
   failAnswer(message, retryable = false) {
+    for (const li of this.stages.children) li.className = ""; // what had seemed done is not confirmed
     replace(this.status, message);
     this.status.classList.add("error-text");
     if (retryable) {
