@@ -180,9 +180,7 @@ def submit_answer(payload: SubmitAnswerPayload) -> AnswerResult:
     ref = SessionRef(user_id=payload.user_id, session_id=payload.session_id)
     record = store.get(ref.session_id, ref.user_id)
     try:
-        _require(record, "active", action="submit an answer")
-        if record.current_index >= len(record.plan):
-            raise errors.Conflict("Every question has been answered; end the interview.", code="invalid_transition")
+        _require_answerable(record)
     except errors.Conflict:
         # A retry of an answer recorded before the interview moved past it or ended gets its result all the same.
         if payload.client_answer_id and store.get_claim(record.session_id, payload.client_answer_id):
@@ -224,8 +222,8 @@ def _record(
 
     try:
         saved = _update(_ref(record), _counting(planned, answer, None), _active_expiry(), read=record, save=save)
-    except _EndedMeanwhile:
-        raise _ended() from None
+    except _NotCounted as exc:
+        raise exc.refusal from None
     _answer_recorded(record, planned, payload)
     return _result(saved, answer, None)
 
@@ -246,8 +244,8 @@ def _evaluate_and_record(
         saved = _update(
             _ref(record), _counting(planned, evaluated, follow_up), _active_expiry(), read=record, save=save
         )
-    except _EndedMeanwhile:
-        return _ended_while_evaluating(record, answer)
+    except _NotCounted as exc:
+        return _not_counted(record, answer, exc.refusal)
     except Exception:
         if claim_id:
             _release_claim(record.session_id, answer)
@@ -255,10 +253,11 @@ def _evaluate_and_record(
     return _result(saved, evaluated, follow_up)
 
 
-def _ended_while_evaluating(record: SessionRecord, answer: AnswerRecord) -> AnswerResult:
-    """The interview ended while ``answer``, already stored, was being evaluated. If the end read it, the report
-    has it and it is stored evaluated: its result is given. Otherwise it is removed and refused, as an answer
-    arriving after the end is (the report must not miss an answer the session keeps)."""
+def _not_counted(record: SessionRecord, answer: AnswerRecord, refusal: errors.Conflict) -> AnswerResult:
+    """The session changed while ``answer``, already stored, was being evaluated, so that it cannot count: the
+    interview ended, or another answer to the question was counted. If the end read it, the report has it and it is
+    stored evaluated: its result is given. Otherwise it is removed and refused, as it would have been had it come
+    later (the report must not miss an answer the session keeps)."""
     stored = next(
         (a for a in store.load(record.session_id, record.user_id).answers if a.answer_id == answer.answer_id), None
     )
@@ -267,19 +266,40 @@ def _ended_while_evaluating(record: SessionRecord, answer: AnswerRecord) -> Answ
             answer=stored, evaluation=stored.evaluation, feedback=stored.feedback, follow_up=None, next_action="end"
         )
     store.delete_answer(record.session_id, answer)
-    raise _ended()
+    raise refusal
 
 
 def _ref(record: SessionRecord) -> SessionRef:
     return SessionRef(user_id=record.user_id, session_id=record.session_id)
 
 
-class _EndedMeanwhile(Exception):
-    """The interview ended between reading the session and counting an answer to it."""
+class _NotCounted(Exception):
+    """Between reading the session and counting an answer to it, the session changed so that the answer cannot
+    count (``refusal`` says why)."""
+
+    def __init__(self, refusal: errors.Conflict):
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
 def _ended() -> errors.Conflict:
     return errors.Conflict("Cannot submit an answer: The interview has ended.", code="invalid_transition")
+
+
+def _answered() -> errors.Conflict:
+    return errors.Conflict(
+        "This question has already been answered: ask it again to give another answer, or go on to the next one.",
+        code="invalid_transition",
+    )
+
+
+def _require_answerable(record: SessionRecord) -> None:
+    """409 unless the session takes an answer now: in progress, a question left, not already answered."""
+    _require(record, "active", action="submit an answer")
+    if record.current_index >= len(record.plan):
+        raise errors.Conflict("Every question has been answered; end the interview.", code="invalid_transition")
+    if record.pending_follow_up is None and record.answered_attempt == record.attempt:
+        raise _answered()
 
 
 def _counting(
@@ -289,10 +309,15 @@ def _counting(
 
     def count(current: SessionRecord) -> SessionRecord:
         if current.state != "active":
-            raise _EndedMeanwhile()
+            raise _NotCounted(_ended())
         update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
-        if answer.follow_up_index == 0 and planned.index not in current.answered_questions:
+        main = answer.follow_up_index == 0
+        if main and planned.index not in current.answered_questions:
             update["answered_questions"] = [*current.answered_questions, planned.index]
+        if main and current.current_index == planned.index:
+            if current.answered_attempt == current.attempt:  # another answer to it was counted meanwhile
+                raise _NotCounted(_answered())
+            update["answered_attempt"] = current.attempt
         if current.current_index == planned.index:
             update["pending_follow_up"] = follow_up
             update["follow_ups_asked"] = (current.follow_ups_asked + 1) if follow_up else current.follow_ups_asked
@@ -436,6 +461,7 @@ def next_question(ref: SessionRef, from_index: int | None = None, from_attempt: 
                 "pending_follow_up": None,
                 "follow_ups_asked": 0,
                 "attempt": 1,
+                "answered_attempt": 0,
                 "updated_at": now_iso(),
             }
         )

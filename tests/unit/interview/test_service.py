@@ -217,8 +217,11 @@ def atomic_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
 
 
-def test_two_answers_submitted_at_once_are_both_kept(aws_tables, atomic_transactions):
-    ref = create(num_questions=2, mode="collect")
+@pytest.mark.parametrize("mode", ["collect", "evaluate"])
+def test_of_two_answers_to_one_question_submitted_at_once_one_is_kept_and_the_other_refused(
+    aws_tables, atomic_transactions, mode
+):
+    ref = create(num_questions=2, mode=mode, max_follow_ups=0)
     service.start_session(ref)
     barrier = threading.Barrier(2)
     failures = []
@@ -235,10 +238,25 @@ def test_two_answers_submitted_at_once_are_both_kept(aws_tables, atomic_transact
         t.start()
     for t in threads:
         t.join()
-    assert failures == []
-    assert len(store.load(ref.session_id, USER).answers) == 2
-    assert store.get(ref.session_id, USER).answers_count == 2
-    assert store.get(ref.session_id, USER).answered_questions == [0]  # two answers, one question
+    assert [(type(f), f.code) for f in failures] == [(errors.Conflict, "invalid_transition")]
+    assert "already been answered" in failures[0].message
+    assert len(store.load(ref.session_id, USER).answers) == 1  # the refused one is not kept
+    assert store.get(ref.session_id, USER).answers_count == 1
+    assert store.get(ref.session_id, USER).answered_questions == [0]
+
+
+@pytest.mark.parametrize("mode", ["collect", "evaluate"])
+def test_a_question_takes_one_answer_per_attempt(aws_tables, mode):
+    ref = create(num_questions=2, mode=mode, max_follow_ups=0)
+    service.start_session(ref)
+    answer(ref)
+    with pytest.raises(errors.Conflict, match="already been answered"):
+        answer(ref, "A second answer to the same question, without asking it again.")
+    service.repeat_question(ref, 0)
+    assert answer(ref, "The second attempt, asked again.").answer.attempt == 2
+    service.next_question(ref)
+    assert answer(ref).answer.question_index == 1
+    assert len(store.load(ref.session_id, USER).answers) == 3
 
 
 def test_follow_up_is_asked_for_a_vague_answer_and_answering_it_is_recorded(aws_tables):
@@ -535,14 +553,14 @@ def test_moving_on_from_a_question_happens_once_however_many_ask(aws_tables):
     assert service.next_question(ref).question.index == 2  # without from_index: moves on, as POST /next-question
 
 
-def test_answering_the_question_again_after_its_follow_up_asks_no_new_one(aws_tables):
+def test_after_its_follow_up_a_question_takes_no_more_answers_until_asked_again(aws_tables):
     ref = create(num_questions=2, interview_type="behavioral", max_follow_ups=1)
     service.start_session(ref)
     vague = "We worked on it as a team and it went well in the end."
     assert answer(ref, vague).next_action == "answer_follow_up"
     assert answer(ref, vague).follow_up is None  # the follow-up's answer: the limit of one is reached
-    again = answer(ref, vague)  # the planned question answered once more
-    assert again.follow_up is None and again.next_action != "answer_follow_up"
+    with pytest.raises(errors.Conflict, match="already been answered"):
+        answer(ref, vague)  # the planned question answered once more, without asking it again
     assert store.get(ref.session_id, USER).follow_ups_asked == 1
 
 

@@ -110,7 +110,9 @@ async def start(session_id: SessionId, user: User) -> Any:
 
 @router.post("/{session_id}/submit-answer", response_model=AnswerResult, summary="Answer the current question")
 async def submit_answer(session_id: SessionId, body: AnswerInput, user: User) -> Any:
-    """Typed text, the key of audio uploaded with audio-upload, or a small base64 clip."""
+    """Typed text, the key of audio uploaded with audio-upload, or a small base64 clip. A question (or follow-up)
+    takes one answer per attempt: another is refused (409) until repeat-question asks it again. A retry with the
+    same `client_answer_id` gets the first result."""
     return orchestration.submit_answer(user, session_id, body)
 
 

@@ -71,6 +71,9 @@ class SessionFields(BaseModel):
     attempt: int = Field(
         1, description="The attempt at the current question: 1, then one more each time it is asked again"
     )
+    answered_attempt: int = Field(
+        0, description="The attempt at the current question whose answer is recorded (0: none): one answer each"
+    )
     answers_count: int = Field(0, description="Answers recorded, follow-up answers included")
     answered_questions: list[int] = Field(default=[], description="Indexes of the planned questions answered")
     created_at: str
