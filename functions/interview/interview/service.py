@@ -318,6 +318,9 @@ def _counting(
             if current.answered_attempt == current.attempt:  # another answer to it was counted meanwhile
                 raise _NotCounted(_answered())
             update["answered_attempt"] = current.attempt
+        answered_follow_up = current.pending_follow_up is None or current.follow_ups_asked != answer.follow_up_index
+        if not main and current.current_index == planned.index and answered_follow_up:
+            raise _NotCounted(_answered())  # the follow-up this answers was answered meanwhile
         if current.current_index == planned.index:
             update["pending_follow_up"] = follow_up
             update["follow_ups_asked"] = (current.follow_ups_asked + 1) if follow_up else current.follow_ups_asked

@@ -245,6 +245,30 @@ def test_of_two_answers_to_one_question_submitted_at_once_one_is_kept_and_the_ot
     assert store.get(ref.session_id, USER).answered_questions == [0]
 
 
+def test_of_two_answers_to_one_follow_up_submitted_at_once_one_is_kept(aws_tables, atomic_transactions):
+    ref = create(num_questions=1, interview_type="behavioral", max_follow_ups=1)
+    service.start_session(ref)
+    assert answer(ref, "We worked on it as a team and it went well in the end.").next_action == "answer_follow_up"
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def submit(text: str) -> None:
+        barrier.wait()
+        try:
+            answer(ref, text)
+        except errors.Conflict as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(f"Follow-up answer {i}: {STRONG}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(failures) == 1 and "already been answered" in failures[0].message
+    stored = store.load(ref.session_id, USER)
+    assert [a.follow_up_index for a in stored.answers] == [0, 1] and stored.record.answers_count == 2
+
+
 @pytest.mark.parametrize("mode", ["collect", "evaluate"])
 def test_a_question_takes_one_answer_per_attempt(aws_tables, mode):
     ref = create(num_questions=2, mode=mode, max_follow_ups=0)
