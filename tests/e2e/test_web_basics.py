@@ -170,6 +170,9 @@ def test_start_over_drops_the_recording_and_skip_leaves_a_question_unanswered(
     expect(page.get_by_role("button", name=re.compile("Skip"))).to_be_hidden()
     page.wait_for_function("() => document.querySelector('.meter').getAttribute('aria-valuenow') !== '0'")
     page.wait_for_timeout(3000)  # three one-second chunks reach the server
+    page.get_by_role("link", name="History").click()  # asks before leaving; dismissed: the recording goes on
+    expect(page).to_have_url(re.compile(r"#/interview/"))
+    expect(page.get_by_role("button", name=re.compile("Start over"))).to_be_visible()
     page.get_by_role("button", name=re.compile("Start over")).click()
     expect(page.get_by_text("Recording discarded")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Start answering"))).to_be_focused()

@@ -80,6 +80,13 @@ class Interview {
       if (this.phase === "recording") event.preventDefault();
     };
     window.addEventListener("beforeunload", this.warnBeforeLeaving);
+    // So is it when the candidate follows a link to another page of the app (the header's): ask first.
+    this.confirmLeaving = (event) => {
+      const link = event.target instanceof Element && event.target.closest("a[href^='#']");
+      if (link && this.phase === "recording" && !window.confirm("Leave this page? The answer you are recording is lost."))
+        event.preventDefault();
+    };
+    document.addEventListener("click", this.confirmLeaving, true);
   }
 
   // ---- building the page ----
@@ -390,6 +397,7 @@ class Interview {
   destroy() {
     this.gone = true;
     window.removeEventListener("beforeunload", this.warnBeforeLeaving);
+    document.removeEventListener("click", this.confirmLeaving, true);
     this.audio.pause();
     if (this.recorder) this.recorder.release();
     if (this.socket) this.socket.close();
