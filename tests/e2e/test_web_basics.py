@@ -366,7 +366,22 @@ def test_a_result_on_screen_is_shown_again_after_a_reload_and_the_interview_goes
     page.reload()  # a question on screen is a question again
     page.get_by_role("heading", name="Question 2 of 3").wait_for(timeout=30_000)
     page.on("dialog", lambda dialog: dialog.accept())
+    failed: list[str] = []
+
+    def fail_once(route) -> None:  # the first request to end fails
+        if failed:
+            route.continue_()
+            return
+        failed.append(route.request.url)
+        refusal = {"error": {"code": "downstream_error", "message": "The report could not be written; try again."}}
+        route.fulfill(status=502, json=refusal)
+
+    page.route("**/end", fail_once)
     page.get_by_role("button", name="End interview").click()
+    expect(page.get_by_text("The report could not be written; try again.")).to_be_visible()
+    expect(page.get_by_role("button", name="Try again")).to_be_focused()  # not dropped to the page
+    expect(page.get_by_role("button", name=re.compile("Skip"))).to_be_hidden()  # nothing left to skip
+    page.get_by_role("button", name="Try again").click()
     page.get_by_role("heading", name="Your interview report").wait_for(timeout=120_000)
     expect(page.get_by_text("1 of 3 questions answered (ended after question 2)")).to_be_visible()
     page.close()

@@ -784,6 +784,7 @@ class Interview {
   }
 
   showProgress(words) {
+    this.stages.hidden = false;
     this.answerCard.hidden = true;
     this.skipButton.hidden = true;
     this.progressCard.hidden = false;
@@ -1129,9 +1130,10 @@ class Interview {
     this.answerCard.hidden = true;
     this.resultCard.hidden = true;
     this.endButton.hidden = true;
+    this.skipButton.hidden = true;
     this.progressCard.hidden = false;
     this.retryButton.hidden = true;
-    for (const li of this.stages.children) li.className = "done";
+    this.stages.hidden = true; // an answer's stages: nothing to do with the report
     replace(
       this.status,
       this.mode === "collect" ? "Scoring your answers and writing your report…" : "Writing your report…",
@@ -1147,6 +1149,7 @@ class Interview {
       this.status.classList.add("error-text");
       this.endFailed = true;
       this.retryButton.hidden = false;
+      this.retryButton.focus();
     }
   }
 }
