@@ -64,7 +64,8 @@ def test_phone_width_resume_and_microphone_errors(browser, stack: LocalStack, ar
 
     page.get_by_label("Your own questions (optional)").fill("Tell me about a time you changed your mind.")
     follow_ups = page.get_by_label("Follow-up questions per question")
-    page.get_by_label("Collect, then evaluate").check()
+    page.locator("#mode-collect-help").tap()  # the explanation under a choice picks it too
+    expect(page.get_by_label("Collect, then evaluate")).to_be_checked()
     expect(follow_ups).to_be_disabled()  # collect mode asks none: follow-ups come from feedback on each answer
     page.get_by_label("Evaluate as I go").check()
     expect(follow_ups).to_be_enabled()

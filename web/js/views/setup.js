@@ -103,22 +103,27 @@ export function renderSetup(main) {
     "fieldset",
     { class: "modes" },
     h("legend", null, "How should answers be scored?"),
-    Object.entries(MODES).map(([value, mode]) =>
-      h(
+    Object.entries(MODES).map(([value, mode]) => {
+      const radio = h("input", {
+        type: "radio",
+        id: `mode-${value}`,
+        name: "mode",
+        value,
+        checked: value === modeName,
+        "aria-describedby": `mode-${value}-help`,
+      });
+      // The whole choice, its explanation and padding included, picks it: a finger-sized target.
+      const pick = (event) => {
+        if (event.target !== radio && event.target.tagName !== "LABEL") radio.click();
+      };
+      return h(
         "div",
-        { class: "choice" },
-        h("input", {
-          type: "radio",
-          id: `mode-${value}`,
-          name: "mode",
-          value,
-          checked: value === modeName,
-          "aria-describedby": `mode-${value}-help`,
-        }),
+        { class: "choice", onclick: pick },
+        radio,
         h("label", { for: `mode-${value}` }, mode.title),
         h("p", { id: `mode-${value}-help`, class: "hint" }, mode.help),
-      ),
-    ),
+      );
+    }),
   );
 
   file.addEventListener("change", async () => {
