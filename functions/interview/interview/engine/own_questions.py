@@ -3,9 +3,9 @@
 A question the candidate wrote has no key points of its own. When it asks what a bank question asks (its
 similarity to that question's text is at least ``SAME_QUESTION_AT`` and clearly more, by ``SAME_QUESTION_MARGIN``,
 than to any other bank question; candidates paste common questions in their own words), it is graded with that
-question's rubric: key points with their example sentences,
-misconceptions, topics, type and competency (``Question.rubric_from`` names it). Otherwise it gets generic key
-points for its type, which judge the answer's form more than its content.
+question's rubric: key points with their example sentences, misconceptions, topics, type and competency
+(``Question.rubric_from`` names it). Otherwise it gets generic key points for its type, which judge the answer's
+form more than its content. The thresholds were chosen on ``bench/data/user_questions.yaml`` (``make bench``).
 """
 
 import re
