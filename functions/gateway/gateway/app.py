@@ -100,6 +100,10 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return _error(404, "not_found", f"No such route: {request.method} {request.url.path}")
     if exc.status_code == 405:
         return _error(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        # FastAPI's answer to JSON that its parser refuses as too deep or a number too long (json_invalid above is
+        # for the rest): the same error either way.
+        return _error(422, "validation_error", "Invalid request: the body is not valid JSON.")
     return _error(exc.status_code, "http_error", str(exc.detail))
 
 

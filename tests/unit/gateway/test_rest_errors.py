@@ -43,6 +43,8 @@ def test_wrong_method_is_a_json_405():
     ("body", "where"),
     [
         ("{not json", "body"),
+        ('{"role": "backend_engineer", "num_questions": ' + "9" * 5000 + "}", "body"),  # over Python's 4300 digits
+        ('{"role": "backend_engineer", "x": ' + "[" * 3000 + "]" * 3000 + "}", "body"),  # deeper than its parser
         (json.dumps({"role": "astronaut"}), "role"),
         (json.dumps({"role": "backend_engineer", "level": "guru"}), "level"),
         (json.dumps({"role": "backend_engineer", "num_questions": 0}), "num_questions"),
