@@ -72,18 +72,26 @@ def _update(
         except store.ConditionFailed:
             logger.info("Session changed concurrently; retrying", extra={"session_id": ref.session_id})
             current = None
-    raise errors.Conflict("The session is being changed by another request; please try again.", code="busy")
+    raise _busy()
+
+
+def _busy() -> errors.Conflict:
+    return errors.Conflict("The session is being changed by another request; please try again.", code="busy")
 
 
 def _require(record: SessionRecord, *states: str, action: str) -> None:
-    if record.state in states:
-        return
+    if record.state not in states:
+        raise _refusal(record.state, action)
+
+
+def _refusal(state: str, action: str) -> errors.Conflict:
+    """Why ``action`` cannot be done to a session in ``state``."""
     hints = {
         "created": "Start the interview first.",
         "active": "The interview is still in progress.",
         "completed": "The interview has ended.",
     }
-    raise errors.Conflict(f"Cannot {action}: {hints[record.state]}", code="invalid_transition")
+    return errors.Conflict(f"Cannot {action}: {hints[state]}", code="invalid_transition")
 
 
 def question_view(record: SessionRecord) -> QuestionView | None:
@@ -282,10 +290,6 @@ class _NotCounted(Exception):
         self.refusal = refusal
 
 
-def _ended() -> errors.Conflict:
-    return errors.Conflict("Cannot submit an answer: The interview has ended.", code="invalid_transition")
-
-
 def _answered() -> errors.Conflict:
     return errors.Conflict(
         "This question has already been answered: ask it again to give another answer, or go on to the next one.",
@@ -309,19 +313,19 @@ def _counting(
 
     def count(current: SessionRecord) -> SessionRecord:
         if current.state != "active":
-            raise _NotCounted(_ended())
+            raise _NotCounted(_refusal(current.state, "submit an answer"))
         update: dict = {"answers_count": current.answers_count + 1, "updated_at": now_iso()}
         main = answer.follow_up_index == 0
         if main and planned.index not in current.answered_questions:
             update["answered_questions"] = [*current.answered_questions, planned.index]
-        if main and current.current_index == planned.index:
-            if current.answered_attempt == current.attempt:  # another answer to it was counted meanwhile
-                raise _NotCounted(_answered())
-            update["answered_attempt"] = current.attempt
-        answered_follow_up = current.pending_follow_up is None or current.follow_ups_asked != answer.follow_up_index
-        if not main and current.current_index == planned.index and answered_follow_up:
-            raise _NotCounted(_answered())  # the follow-up this answers was answered meanwhile
         if current.current_index == planned.index:
+            # Another answer to the question (or to the follow-up this answers) was counted meanwhile.
+            if main and current.answered_attempt == current.attempt:
+                raise _NotCounted(_answered())
+            if not main and (current.pending_follow_up is None or current.follow_ups_asked != answer.follow_up_index):
+                raise _NotCounted(_answered())
+            if main:
+                update["answered_attempt"] = current.attempt
             update["pending_follow_up"] = follow_up
             update["follow_ups_asked"] = (current.follow_ups_asked + 1) if follow_up else current.follow_ups_asked
         return current.model_copy(update=update)
@@ -554,7 +558,7 @@ def end_session(ref: SessionRef) -> Report:
             continue
         metrics.add_metric(name="SessionsCompleted", unit=MetricUnit.Count, value=1)
         return report
-    raise errors.Conflict("The session is being changed by another request; please try again.", code="busy")
+    raise _busy()
 
 
 def get_report(ref: SessionRef) -> Report:

@@ -217,27 +217,33 @@ def atomic_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
 
 
+def _answer_at_once(ref: SessionRef, texts: list[str]) -> list[Exception]:
+    """Submit ``texts`` as answers from as many threads released together; returns the errors they raised."""
+    barrier = threading.Barrier(len(texts))
+    failures: list[Exception] = []
+
+    def submit(text: str) -> None:
+        barrier.wait()
+        try:
+            answer(ref, text)
+        except Exception as exc:  # recorded, then asserted by the caller
+            failures.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(text,)) for text in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failures
+
+
 @pytest.mark.parametrize("mode", ["collect", "evaluate"])
 def test_of_two_answers_to_one_question_submitted_at_once_one_is_kept_and_the_other_refused(
     aws_tables, atomic_transactions, mode
 ):
     ref = create(num_questions=2, mode=mode, max_follow_ups=0)
     service.start_session(ref)
-    barrier = threading.Barrier(2)
-    failures = []
-
-    def submit(text: str) -> None:
-        barrier.wait()
-        try:
-            answer(ref, text)
-        except Exception as exc:  # recorded, then asserted below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=submit, args=(f"Answer number {i}: {STRONG}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    failures = _answer_at_once(ref, [f"Answer number {i}: {STRONG}" for i in range(2)])
     assert [(type(f), f.code) for f in failures] == [(errors.Conflict, "invalid_transition")]
     assert "already been answered" in failures[0].message
     assert len(store.load(ref.session_id, USER).answers) == 1  # the refused one is not kept
@@ -249,21 +255,7 @@ def test_of_two_answers_to_one_follow_up_submitted_at_once_one_is_kept(aws_table
     ref = create(num_questions=1, interview_type="behavioral", max_follow_ups=1)
     service.start_session(ref)
     assert answer(ref, "We worked on it as a team and it went well in the end.").next_action == "answer_follow_up"
-    barrier = threading.Barrier(2)
-    failures = []
-
-    def submit(text: str) -> None:
-        barrier.wait()
-        try:
-            answer(ref, text)
-        except errors.Conflict as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=submit, args=(f"Follow-up answer {i}: {STRONG}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    failures = _answer_at_once(ref, [f"Follow-up answer {i}: {STRONG}" for i in range(2)])
     assert len(failures) == 1 and "already been answered" in failures[0].message
     stored = store.load(ref.session_id, USER)
     assert [a.follow_up_index for a in stored.answers] == [0, 1] and stored.record.answers_count == 2

@@ -6,7 +6,7 @@ import { h, newId, replace, showAlert, toBase64 } from "../dom.js";
 import { clock, fixed, LEVELS, MODES, roleTitle, TYPES } from "../format.js";
 import { canRecord, MAX_SECONDS, MicrophoneError, Recorder } from "../recorder.js";
 import { InterviewSocket } from "../socket.js";
-import { keepEndResult, keepRecording } from "../state.js";
+import { draft, keepDraft, keepEndResult, keepRecording, keepShownResult, shownResult } from "../state.js";
 import { AnswerStream } from "../stream.js";
 import { deliveryList, evaluationView, languageWarning } from "./feedback.js";
 
@@ -36,9 +36,6 @@ const STALLED_AFTER_MS = 15000;
 const RETRYABLE = new Set(["network_error", "downstream_error", "downstream_unavailable"]);
 const REJOIN_WAIT_MS = 8000;
 const INLINE_LIMIT = 4 * 1024 * 1024;
-
-// sessionStorage: the answer whose result is on screen, shown again when the page is opened again.
-const shownResultKey = (sessionId) => `result:${sessionId}`;
 
 /** What the attempt before `question`'s at the same question scored, from the session's stored answers. */
 function earlierAttemptScore(answers, question) {
@@ -247,7 +244,7 @@ class Interview {
     this.textCount = h("p", { id: "typed-count", class: "hint" }, "0 / 10,000 characters");
     this.textArea.addEventListener("input", () => {
       this.textCount.textContent = `${this.textArea.value.length.toLocaleString()} / 10,000 characters`;
-      this.keepDraft();
+      if (this.question && this.phase === "question") keepDraft(this.sessionId, this.question, this.textArea.value);
     });
     this.textArea.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) this.submitText();
@@ -350,7 +347,7 @@ class Interview {
   /** Opened again (a reload, or a phone that discarded the tab) while an answer's result was on screen: show that
    * result again from the stored session, with what comes next. */
   showShownResult(view) {
-    const id = sessionStorage.getItem(shownResultKey(this.sessionId));
+    const id = shownResult(this.sessionId);
     const answer = id && (view.answers || []).find((a) => a.answer_id === id);
     if (!answer || (this.mode === "evaluate" && !answer.evaluation)) return false;
     const planned = view.session.plan[answer.question_index] || {};
@@ -364,34 +361,24 @@ class Interview {
       attempt: answer.attempt || 1,
     };
     const current = view.question;
-    const followUp = current && current.is_follow_up && !sameQuestion(current, answered) ? current : null;
+    const moved = current && !sameQuestion(current, answered);
+    const followUp = moved && current.is_follow_up ? current : null;
     this.earlierScore = answered.attempt > 1 ? earlierAttemptScore(view.answers, answered) : undefined;
     this.showQuestion(answered, { play: false });
     this.phase = "processing";
-    const nextAction = followUp ? "answer_follow_up" : current ? "next_question" : "end";
-    const stored = { answer, evaluation: answer.evaluation, feedback: answer.feedback, follow_up: followUp };
-    this.onResult({ ...stored, next_action: nextAction }, false);
-    if (current && !followUp && !sameQuestion(current, answered)) this.pendingQuestion = current; // moved on already
+    this.onResult(
+      {
+        answer,
+        evaluation: answer.evaluation,
+        feedback: answer.feedback,
+        follow_up: followUp,
+        next_action: followUp ? "answer_follow_up" : current ? "next_question" : "end",
+      },
+      false,
+    );
+    if (moved && !followUp) this.pendingQuestion = current; // the server moved on already
     this.complete = !current;
     return true;
-  }
-
-  /** Where the typed answer to the question on screen is kept until it is sent: a reload, a phone discarding the
-   * tab or a look at the history does not lose it. */
-  draftKey() {
-    const q = this.question || {};
-    return `draft:${this.sessionId}:${q.index}:${q.is_follow_up ? "follow-up" : "question"}:${q.attempt || 1}`;
-  }
-
-  keepDraft() {
-    if (!this.question || this.phase !== "question") return;
-    const text = this.textArea.value;
-    try {
-      if (text.trim()) sessionStorage.setItem(this.draftKey(), text);
-      else sessionStorage.removeItem(this.draftKey());
-    } catch {
-      // storage full or disabled: the draft lives only on the page
-    }
   }
 
   destroy() {
@@ -548,7 +535,7 @@ class Interview {
 
   showQuestion(question, { play = true } = {}) {
     showAlert(null); // a message about the last question no longer applies
-    sessionStorage.removeItem(shownResultKey(this.sessionId));
+    keepShownResult(this.sessionId, null);
     this.question = question;
     this.pendingQuestion = null;
     this.phase = "question";
@@ -575,7 +562,7 @@ class Interview {
     this.showSkip();
     this.skipButton.disabled = false;
     replace(this.skipButton, question.is_follow_up ? "Skip this follow-up" : "Skip this question");
-    this.textArea.value = sessionStorage.getItem(this.draftKey()) || "";
+    this.textArea.value = draft(this.sessionId, question);
     this.textArea.dispatchEvent(new Event("input"));
     this.recordButton.disabled = false;
     this.submitButton.disabled = false;
@@ -896,8 +883,8 @@ class Interview {
     this.stream = null;
     this.socket.resumeAnswerId = null;
     this.result = result;
-    sessionStorage.removeItem(this.draftKey());
-    if (answer.answer_id) sessionStorage.setItem(shownResultKey(this.sessionId), answer.answer_id);
+    if (this.question) keepDraft(this.sessionId, this.question, ""); // sent: nothing left to keep
+    keepShownResult(this.sessionId, answer.answer_id || null);
     if (!answer.follow_up_index && result.evaluation)
       this.answerScore = { index: answer.question_index ?? this.question.index, overall: result.evaluation.overall };
     this.status.classList.remove("error-text");
