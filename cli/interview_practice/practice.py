@@ -551,8 +551,14 @@ def run(args: argparse.Namespace) -> int:
     """Entry point of ``interview-practice practice``."""
     console = Console(sys.stdout, sys.stderr, sys.stdin, args.json)
     player = None if args.no_audio or args.json else find_player()
-    with httpx.Client(base_url=args.api, timeout=TIMEOUT) as client:
+    with httpx.Client(base_url=api_base(args.api), timeout=TIMEOUT) as client:
         return execute(args, client, console, player)
+
+
+def api_base(url: str) -> str:
+    """The base the routes hang under: the given URL, without the ``/api`` that ``make dev`` prints after it."""
+    url = url.rstrip("/")
+    return url.removesuffix("/api")
 
 
 def _positive(value: str) -> int:
@@ -572,7 +578,11 @@ def register(subparsers: Any) -> None:
         "ends the session.",
         epilog="Exit status: 0 done, 1 the server refused or failed, 2 bad arguments, 3 the API is unreachable.",
     )
-    parser.add_argument("--api", default=os.environ.get("INTERVIEW_PRACTICE_API", DEFAULT_API), help="API base URL")
+    parser.add_argument(
+        "--api",
+        default=os.environ.get("INTERVIEW_PRACTICE_API", DEFAULT_API),
+        help=f"the stack's URL: {DEFAULT_API} (or its /api), or a deployed stack's RestApiUrl output",
+    )
     parser.add_argument(
         "--token",
         default=os.environ.get("INTERVIEW_PRACTICE_TOKEN"),
@@ -601,4 +611,4 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON lines (session, question, answer, report)")
     parser.add_argument("--no-audio", action="store_true", help="never play the questions' audio")
-    parser.set_defaults(run=run)
+    parser.set_defaults(func=run)

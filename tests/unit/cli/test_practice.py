@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from interview_practice import practice
+from interview_practice.__main__ import main as entry_point
 
 SESSION_ID = "a" * 32
 DEV_TOKEN = "dev.token.for-candidate"
@@ -202,7 +203,7 @@ def test_defaults_and_choices() -> None:
         "mixed",
         "evaluate",
     )
-    assert args.run is practice.run
+    assert args.func is practice.run
     with pytest.raises(SystemExit):
         parse("--role", "astronaut")
     with pytest.raises(SystemExit):
@@ -373,10 +374,19 @@ def test_connection_refused_gives_a_clear_message_and_exit_3(capsys: pytest.Capt
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    status = practice.run(parse("--api", f"http://127.0.0.1:{port}", "--no-audio"))
+    # Through the console script's entry point, as a user runs it.
+    status = entry_point(["practice", "--api", f"http://127.0.0.1:{port}", "--no-audio"])
     assert status == practice.EXIT_UNREACHABLE
     err = capsys.readouterr().err
     assert f"Cannot reach the API at http://127.0.0.1:{port}" in err and "make dev" in err
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://127.0.0.1:8000/", "http://127.0.0.1:8000/api/"])
+def test_the_api_url_may_be_the_stack_or_its_rest_api(url: str) -> None:
+    assert practice.api_base(url) == "http://127.0.0.1:8000"
+    assert practice.api_base("https://abc.execute-api.eu-west-1.amazonaws.com/prod") == (
+        "https://abc.execute-api.eu-west-1.amazonaws.com/prod"
+    )
 
 
 def test_question_audio_is_played_with_the_player_found(monkeypatch: pytest.MonkeyPatch) -> None:
