@@ -39,6 +39,8 @@ def aws_tables():
     get_settings.cache_clear()
     if "voice.tts" in sys.modules:  # speech objects the voice function saw in another test's bucket
         sys.modules["voice.tts"].forget_stored_speech()
+    if "gateway.downstream" in sys.modules:  # and the links to them the gateway was given
+        sys.modules["gateway.downstream"].forget_speech_links()
     with mock_aws():
         template = Template.load()
         template.create_stores(

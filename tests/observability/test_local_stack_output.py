@@ -126,12 +126,14 @@ def test_sessions_answers_and_cold_starts_are_counted(captured_stack: CapturedSt
 
 
 def test_speech_cache_hits_and_misses_are_counted(captured_stack: CapturedStack) -> None:
-    text = f"A sentence spoken twice, {uuid.uuid4().hex}."
+    text = f"A sentence spoken three times, {uuid.uuid4().hex}."
     with api(captured_stack, "metrics-tts") as client:
         first = client.post("/api/voice/synthesize", json={"text": text}).json()
-        second = client.post("/api/voice/synthesize", json={"text": text}).json()
-    assert first["cached"] is False and second["cached"] is True
-    assert {"TtsCacheMiss", "TtsCacheHit"} <= names_by_service(captured_stack)["voice"]
+        second = client.post("/api/voice/synthesize", json={"text": text}).json()  # the link the gateway was given
+        third = client.post("/api/voice/synthesize", json={"text": text, "inline": True}).json()  # from S3
+    assert first["cached"] is False and second["cached"] is True and third["cached"] is True
+    names = names_by_service(captured_stack)
+    assert {"TtsCacheMiss", "TtsCacheHit"} <= names["voice"] and "SpeechLinkReused" in names["gateway"]
 
 
 @pytest.mark.slow
