@@ -268,7 +268,7 @@ def partial_transcript(payload: dict[str, Any]) -> None:
     except errors.AppError as exc:  # a partial transcript is a courtesy: the final one is what counts
         logger.warning("Partial transcription failed", extra={"answer_id": stream.answer_id, "code": exc.code})
         return
-    new_words = [w for w in result.words if w.start >= stream.committed_until]
+    new_words = _after(result.words, stream.committed_until)
     duration = result.duration_seconds
     committed, until, pending = _agreed(new_words, stream.pending_words, stream.committed_until, duration)
     recorded = streams.record_partial(stream, payload["upto"], until, committed, pending, result.silences)
@@ -311,6 +311,13 @@ def _agreed(
     if cut == 0:
         return [], committed_until, words
     return words[:cut], round((words[cut - 1].end + words[cut].start) / 2, 3), words[cut:]
+
+
+def _after(words: list[WordTiming], until: float) -> list[WordTiming]:
+    """The words after ``until`` (the middle of a pause after the committed words), each placed by its middle: Whisper
+    often stamps a word's start early, into the pause before it, so its start alone would leave it out of the new
+    words, and the answer would lose it."""
+    return [w for w in words if (w.start + w.end) / 2 >= until]
 
 
 def _last_pause(words: list[WordTiming], gap: float, before: float) -> int:

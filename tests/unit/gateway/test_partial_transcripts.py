@@ -151,6 +151,20 @@ def test_partial_transcriptions_commit_what_they_agree_on(transcriptions, monkey
     assert requests[-1].prior_silences == [(0.95, 1.25)] and requests[-1].prior_words == second.committed_words
 
 
+def test_a_word_stamped_into_the_pause_it_follows_is_not_lost(transcriptions, monkeypatch) -> None:
+    """The next transcription hears "the" from 1.05 s, inside the pause whose middle (1.1 s) the commit ended at, and
+    "sharded" (committed) up to 1.15 s: the first is a new word, the second is not heard twice."""
+    stream = _chunks(6)
+    assert streams.record_partial(stream, 3, 1.1, HEARD[:2], HEARD[2:], [])
+    stream = streams.get(stream.session_id, stream.answer_id)
+    shifted = _words(("We", 0.0, 0.3), ("sharded", 0.4, 1.15), ("the", 1.05, 1.4), ("table", 1.5, 1.9))
+    monkeypatch.setattr(downstream, "transcribe", lambda request: _transcription(shifted, 6.0))
+    _job(stream, upto=6)
+    after = streams.get(stream.session_id, stream.answer_id)
+    assert [w.word for w in after.committed_words] == ["We", "sharded", "the"]  # agreed, and a pause after it
+    assert [w.word for w in after.pending_words] == ["table"]
+
+
 def test_an_older_partial_transcription_does_not_replace_a_newer_one(transcriptions) -> None:
     stream = _chunks()
     assert streams.record_partial(stream, 6, 0.0, [], HEARD, [])
