@@ -40,8 +40,13 @@ WEIGHTS_PACKAGE = "all_minilm_l6_v2"
 DEFAULT_INTO = Path(__file__).resolve().parent / "interview" / "models" / "minilm-l6-int8"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-MODEL_SHA256 = "9f2825de8bacf1c053e7e82690c199adb23d4d359e80ae581803b5b69780927a"
-OPSET = 20  # LayerNormalization (17) and Gelu (20) as single operators
+MODEL_SHA256 = "178a1f1aa1b828d67b7b9ba6dd731ea7a6fed7ffd5412c3ca7cc20117b75f7cc"
+# What ONNX Runtime 1.16 reads: the last release whose wheels run on the python3.11 Lambda runtime (Amazon Linux 2,
+# glibc 2.26; later ones need glibc 2.27+). It reads opset 19 and IR version 9 at most, so GELU (an operator since
+# opset 20) is written as its exact formula, which ONNX Runtime fuses back into one operator when it loads the model.
+OPSET = 18  # LayerNormalization as a single operator (17); the axes of ReduceL2 as an input (18)
+IR_VERSION = 8
+GELU_CONSTANTS = {"sqrt_2": np.sqrt(2.0), "half": 0.5, "one_gelu": 1.0}
 
 
 class ExportError(RuntimeError):
@@ -92,6 +97,13 @@ def build_graph(weights: dict[str, np.ndarray], config: dict) -> onnx.ModelProto
     def layer_norm(x: str, name: str) -> str:
         return g.op("LayerNormalization", [x, tensor(f"{name}.weight"), tensor(f"{name}.bias")], axis=-1, epsilon=eps)
 
+    gelu_constants = [g.const(name, np.array(value, np.float32)) for name, value in GELU_CONSTANTS.items()]
+
+    def gelu(x: str) -> str:  # exact GELU: x / 2 * (1 + erf(x / sqrt(2)))
+        sqrt_2, half, one = gelu_constants
+        erf = g.op("Erf", [g.op("Div", [x, sqrt_2])])
+        return g.op("Mul", [g.op("Mul", [x, half]), g.op("Add", [erf, one])])
+
     def axes(name: str, *values: int) -> str:
         return g.const(name, np.array(values, dtype=np.int64))
 
@@ -128,7 +140,7 @@ def build_graph(weights: dict[str, np.ndarray], config: dict) -> onnx.ModelProto
         context = g.op("Reshape", [g.op("Transpose", [context], perm=[0, 2, 1, 3]), merge_heads])
         attended = g.op("Add", [dense(context, f"{p}.attention.output.dense"), x])
         x = layer_norm(attended, f"{p}.attention.output.LayerNorm")
-        inner = g.op("Gelu", [dense(x, f"{p}.intermediate.dense")])
+        inner = gelu(dense(x, f"{p}.intermediate.dense"))
         x = layer_norm(g.op("Add", [dense(inner, f"{p}.output.dense"), x]), f"{p}.output.LayerNorm")
     # Mean over real tokens, then unit length.
     masked = g.op("Mul", [x, g.op("Unsqueeze", [mask, axes("axis_2", 2)])])
@@ -149,7 +161,7 @@ def build_graph(weights: dict[str, np.ndarray], config: dict) -> onnx.ModelProto
         g.initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 10
+    model.ir_version = IR_VERSION
     onnx.checker.check_model(model)
     return model
 

