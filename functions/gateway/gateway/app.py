@@ -13,8 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.routes import admin, sessions, voice
+from practice_shared.config import get_settings
 from practice_shared.dispatch import validation_details
 from practice_shared.errors import AppError
 from practice_shared.observability import logger
@@ -49,6 +51,33 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         503: "A downstream service is busy or timed out; retry",
     }.items()
 }
+
+
+class AllowedOrigin:
+    """CORS on the API's own answers: API Gateway answers the preflight and its own errors with the template's
+    ``AllowedOrigin``, but a Lambda proxy integration's responses carry only the headers the function sets, so a web
+    app on another origin could not read a single successful answer without this. It wraps the whole application
+    (``handler.py``), so that a 500 from an unexpected error carries it too."""
+
+    EXPOSED = b"Retry-After, x-amzn-RequestId"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not any(name == b"origin" for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        origin = get_settings().allowed_origin.encode()
+
+        async def send_allowed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cors = [(b"access-control-allow-origin", origin), (b"access-control-expose-headers", self.EXPOSED)]
+                message["headers"] = [*message.get("headers", []), *cors]
+            await send(message)
+
+        await self.app(scope, receive, send_allowed)
+
 
 app = FastAPI(
     title="Interview Practice API",

@@ -7,11 +7,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
 
 from gateway import idempotency, streaming, ws
-from gateway.app import app
+from gateway.app import AllowedOrigin, app
 from practice_shared.dispatch import dispatch
 from practice_shared.observability import count_error, logger, metrics, tracer
 
-rest = Mangum(app, lifespan="off")
+rest = Mangum(AllowedOrigin(app), lifespan="off")
 
 
 def _is_websocket(event: dict[str, Any]) -> bool:

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     max_audio_bytes: int = 25 * 1024 * 1024
     max_inline_audio_bytes: int = 4 * 1024 * 1024
     presigned_url_seconds: int = 3600
+    allowed_origin: str = Field("*", description="The web app's origin, allowed by CORS (the AllowedOrigin parameter)")
 
 
 def evaluates_early(settings: Settings) -> bool:

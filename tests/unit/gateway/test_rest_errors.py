@@ -80,3 +80,22 @@ def test_openapi_is_served():
     assert response["statusCode"] == 200
     for path in ("/api/sessions", "/api/sessions/{session_id}/submit-answer", "/api/voice/transcribe"):
         assert path in spec["paths"]
+
+
+@pytest.mark.parametrize(("path", "status"), [("/api/health", 200), ("/api/nope", 404)])
+def test_a_cross_origin_request_gets_the_allowed_origin_on_the_answer(monkeypatch, path, status):
+    """API Gateway answers only the preflight and its own errors with CORS headers: the function adds them to its."""
+    from practice_shared.config import get_settings
+
+    monkeypatch.setenv("ALLOWED_ORIGIN", "https://practice.example.com")
+    get_settings.cache_clear()
+    event = rest_event("GET", path)
+    event["headers"]["origin"] = "https://practice.example.com"
+    event["multiValueHeaders"]["origin"] = ["https://practice.example.com"]
+    response = lambda_handler(event, context("gateway"))
+    get_settings.cache_clear()
+    assert response["statusCode"] == status
+    assert response["headers"]["access-control-allow-origin"] == "https://practice.example.com"
+    assert "Retry-After" in response["headers"]["access-control-expose-headers"]
+    same_origin = lambda_handler(rest_event("GET", path), context("gateway"))
+    assert "access-control-allow-origin" not in same_origin["headers"]
