@@ -139,6 +139,21 @@ def test_no_upload_link_is_granted_for_an_interview_that_has_ended(stack: LocalS
     assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_transition"
 
 
+@pytest.mark.parametrize(
+    ("declared", "extension"),
+    [("audio/mp4;codecs=mp4a.40.2", "m4a"), ("Audio/X-M4A", "m4a"), ('audio/webm; codecs="opus"', "webm")],
+)
+def test_a_content_type_with_parameters_or_another_name_is_taken_as_its_media_type(
+    stack: LocalStack, user_factory, declared: str, extension: str
+) -> None:
+    """What browsers report (Safari: audio/mp4;codecs=mp4a.40.2) is accepted as it comes."""
+    user = user_factory()
+    session_id = user.session()
+    response = user.call("POST", f"/api/sessions/{session_id}/audio-upload", json={"content_type": declared})
+    assert response.status_code == 200, response.text
+    assert response.json()["audio_key"].endswith(f".{extension}")
+
+
 def test_a_huge_upload_is_refused(stack: LocalStack, answered: Answered) -> None:
     grant = answered.user.call(
         "POST", f"/api/sessions/{answered.session_id}/audio-upload", json={"content_type": "audio/wav"}

@@ -1,9 +1,11 @@
 """Real test audio made at test time: espeak-ng speech, converted to the formats browsers and phones upload."""
 
 import io
+import struct
 import subprocess
 import tempfile
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -44,12 +46,20 @@ LONG_SENTENCES = [
 ]
 LONG = " ".join(LONG_SENTENCES)
 
-# format -> (container, codec, sample rate); ogg_vorbis and flac are made by sox instead, a second encoder.
+# format -> (container, codec, sample rate, muxer options); ogg_vorbis and flac are made by sox instead, a second
+# encoder. fmp4 is what Safari's MediaRecorder writes: AAC in fragmented MP4 (an empty moov, then one-second
+# fragments), so that each chunk it hands over continues the file.
 _PYAV_FORMATS = {
-    "webm": ("webm", "libopus", 48_000),
-    "ogg": ("ogg", "libopus", 48_000),
-    "mp3": ("mp3", "libmp3lame", 22_050),
-    "m4a": ("ipod", "aac", 22_050),
+    "webm": ("webm", "libopus", 48_000, {}),
+    "ogg": ("ogg", "libopus", 48_000, {}),
+    "mp3": ("mp3", "libmp3lame", 22_050, {}),
+    "m4a": ("ipod", "aac", 22_050, {}),
+    "fmp4": (
+        "mp4",
+        "aac",
+        48_000,
+        {"movflags": "frag_keyframe+empty_moov+default_base_moof", "frag_duration": "1000000"},
+    ),
 }
 _SOX_FORMATS = {"ogg_vorbis": "ogg", "flac": "flac"}
 FORMATS = (*_PYAV_FORMATS, *_SOX_FORMATS, "wav")
@@ -82,9 +92,9 @@ def convert(wav: bytes, fmt: str) -> bytes:
             src.write_bytes(wav)
             subprocess.run(["sox", str(src), str(dst)], check=True)
             return dst.read_bytes()
-    container, codec, rate = _PYAV_FORMATS[fmt]
+    container, codec, rate, options = _PYAV_FORMATS[fmt]
     out_buffer = io.BytesIO()
-    with av.open(io.BytesIO(wav)) as source, av.open(out_buffer, "w", format=container) as out:
+    with av.open(io.BytesIO(wav)) as source, av.open(out_buffer, "w", format=container, options=options) as out:
         stream = out.add_stream(codec, rate=rate, layout="mono")
         for frame in source.decode(audio=0):
             frame.pts = None
@@ -126,3 +136,27 @@ normalize = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer
 def wer(reference: str, hypothesis: str) -> float:
     """Word error rate ignoring case and punctuation."""
     return jiwer.wer(normalize(reference), normalize(hypothesis) or "<empty>")
+
+
+def _boxes(data: bytes | bytearray, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """The ISO BMFF boxes between ``start`` and ``end``: (type, offset, size)."""
+    at = start
+    while at + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[at : at + 8])
+        yield kind, at, size
+        at += size
+
+
+def timeline_from(fmp4: bytes, seconds: float, rate: int = 48_000) -> bytes:
+    """A fragmented MP4 whose timeline starts at ``seconds`` instead of 0 (every fragment's decode time moved), as a
+    recorder that keeps its capture clock writes it."""
+    data = bytearray(fmp4)
+    shift = int(seconds * rate)
+    for kind, at, size in _boxes(data, 0, len(data)):
+        for traf, t_at, t_size in _boxes(data, at + 8, at + size) if kind == b"moof" else ():
+            for tfdt, d_at, _ in _boxes(data, t_at + 8, t_at + t_size) if traf == b"traf" else ():
+                if tfdt == b"tfdt":
+                    width = ">Q" if data[d_at + 8] == 1 else ">I"
+                    field = slice(d_at + 12, d_at + 12 + struct.calcsize(width))
+                    data[field] = struct.pack(width, struct.unpack(width, data[field])[0] + shift)
+    return bytes(data)

@@ -137,11 +137,28 @@ def transcribe_metered(user_id: str, request: TranscribeRequest) -> Transcriptio
     return transcription
 
 
+def transcribe_while_waiting(user_id: str, request: TranscribeRequest) -> Transcription:
+    """:func:`transcribe_metered` for a REST request, which waits for the transcript: API Gateway gives it 29 s, so
+    a recording over ``max_sync_audio_seconds`` is refused before it is transcribed (the WebSocket streams longer
+    answers and transcribes them as they come)."""
+    limit = get_settings().max_sync_audio_seconds
+    try:
+        return transcribe_metered(user_id, request.model_copy(update={"max_seconds": limit}))
+    except errors.AppError as exc:
+        if exc.code != "answer_too_long":
+            raise
+        raise errors.PayloadTooLarge(
+            f"{exc.message} A recording sent in a request is transcribed while the request waits, which allows up to "
+            f"{limit} s: stream a longer answer over the WebSocket (as the web app does), or split the recording.",
+            code="answer_too_long",
+        ) from exc
+
+
 def transcribe_answer(user_id: str, session_id: str, key: str, language: str) -> Transcription:
-    """Transcribe an answer's audio; refuses keys outside this session's own prefix."""
+    """Transcribe an answer's audio while a REST request waits; refuses keys outside this session's own prefix."""
     if not key.startswith(audio_store.answer_prefix(user_id, session_id)):
         raise errors.NotFound("The audio file was not found; upload it again.")
-    transcription = transcribe_metered(user_id, TranscribeRequest(audio_key=key, language=language))
+    transcription = transcribe_while_waiting(user_id, TranscribeRequest(audio_key=key, language=language))
     if transcription.no_speech:
         raise errors.Unprocessable(
             "No speech was detected in the recording. Check your microphone and try again.", code="no_speech"

@@ -114,10 +114,12 @@ def decode_from(data: bytes, from_seconds: float, max_seconds: float | None = No
 
 
 def _declared_seconds(container: av.container.InputContainer, stream: av.AudioStream) -> float | None:
+    """How long the file says it lasts, from its first timestamp: a recording may start its timeline late (a
+    fragmented MP4 keeping its capture clock), and FFmpeg then gives its end as its duration."""
     if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
+        return float((stream.duration - max(stream.start_time or 0, 0)) * stream.time_base)
     if container.duration is not None:
-        return container.duration / av.time_base
+        return (container.duration - max(container.start_time or 0, 0)) / av.time_base
     return None
 
 

@@ -20,10 +20,11 @@ TAIL_VAD = VadOptions(min_speech_duration_ms=250)
 WHOLE_WINDOW_SECONDS = 30
 
 
-def decode_recording(data: bytes, start_seconds: float) -> Decoded:
+def decode_recording(data: bytes, start_seconds: float, max_seconds: float | None = None) -> Decoded:
     """The part of a recording :func:`transcribe_after` needs to continue from ``start_seconds``: a whole window
-    before that point and everything after it (all of an answer that fits one window)."""
-    return audio.decode_from(data, start_seconds - WHOLE_WINDOW_SECONDS)
+    before that point and everything after it (all of an answer that fits one window); a recording longer than
+    ``max_seconds`` (default: the configured limit) is refused."""
+    return audio.decode_from(data, start_seconds - WHOLE_WINDOW_SECONDS, max_seconds)
 
 
 def transcribe_after(

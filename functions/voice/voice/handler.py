@@ -22,7 +22,7 @@ def transcribe(payload: dict[str, Any]) -> Transcription:
     else:
         data = audio_store.read(request.audio_key or "", get_settings().max_audio_bytes)
     return continuation.transcribe_after(
-        continuation.decode_recording(data, request.start_seconds),
+        continuation.decode_recording(data, request.start_seconds, request.max_seconds),
         request.start_seconds,
         request.prior_words,
         prior_silences=request.prior_silences,

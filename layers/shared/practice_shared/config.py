@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     max_sessions_per_day: int = Field(30, ge=1, description="Sessions a user may create per day (UTC)")
     max_audio_minutes_per_day: int = Field(90, ge=1, description="Minutes of audio a user may transcribe per day")
     max_audio_seconds: int = 600
+    max_sync_audio_seconds: int = Field(
+        180,
+        ge=1,
+        description="Longest recording transcribed while a REST request waits: API Gateway answers 504 after 29 s, "
+        "and Whisper base takes up to ~0.1 s per second of speech; longer answers are streamed over the WebSocket",
+    )
     max_audio_bytes: int = 25 * 1024 * 1024
     max_inline_audio_bytes: int = 4 * 1024 * 1024
     presigned_url_seconds: int = 3600

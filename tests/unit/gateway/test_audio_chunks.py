@@ -145,3 +145,12 @@ def test_end_answer_from_another_connection_while_the_answer_is_finishing_is_tol
     monkeypatch.setattr(streaming, "_self_invoke", lambda job, payload: started.append(payload["connection_id"]))
     streaming.end_answer("c2", "u1", "s1", end)  # asked again: the result is replayed to this connection
     assert started == ["c2"]
+
+
+def test_a_chunk_labelled_with_codec_parameters_is_taken_as_its_media_type() -> None:
+    """Safari's MediaRecorder reports audio/mp4;codecs=mp4a.40.2; a native app may say audio/x-m4a."""
+    from practice_shared.models.ws import AudioChunk
+
+    for declared in ("audio/mp4;codecs=mp4a.40.2", "audio/x-m4a", "AUDIO/MP4"):
+        chunk = AudioChunk(action="audio_chunk", answer_id="safari0001", seq=0, data="AAAA", content_type=declared)
+        assert chunk.content_type == "audio/mp4"

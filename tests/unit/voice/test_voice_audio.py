@@ -27,7 +27,7 @@ def long_encoded(long_wav: bytes) -> dict[str, bytes]:
     return {fmt: samples.convert(long_wav, fmt) for fmt in samples.FORMATS}
 
 
-@pytest.mark.parametrize("fmt", ["webm", "ogg", "m4a"])
+@pytest.mark.parametrize("fmt", ["webm", "ogg", "m4a", "fmp4"])
 def test_decoding_from_a_point_gives_the_whole_decodings_audio_from_there(long_encoded: dict[str, bytes], fmt: str):
     """What browsers record in (Opus, AAC) is decoded from the packet holding the point, on the same timeline."""
     whole = audio.decode(long_encoded[fmt])
@@ -74,6 +74,12 @@ def test_audio_over_the_duration_limit_is_refused(encoded: dict[str, bytes], set
     with pytest.raises(PayloadTooLarge, match="the limit is 2 s") as err:
         audio.decode(encoded[fmt])
     assert err.value.code == "answer_too_long"  # the WebSocket protocol's code for a recording past its limit
+
+
+def test_a_recording_whose_timeline_starts_late_is_measured_from_its_start(encoded: dict[str, bytes]) -> None:
+    """A fragmented MP4 starting at 700 s lasts what its samples last: the 600 s limit is not applied to its end."""
+    late = samples.timeline_from(encoded["fmp4"], 700.0)
+    np.testing.assert_array_equal(audio.decode(late), audio.decode(encoded["fmp4"]))
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from practice_shared.models.api import (
     NextQuestion,
     SessionView,
 )
+from practice_shared.models.common import MediaType
 from practice_shared.models.interview import Report
 from practice_shared.store import audio as audio_store
 
@@ -48,7 +49,7 @@ class SessionSummary(BaseModel):
 class UploadRequest(BaseModel):
     """The kind of audio about to be uploaded."""
 
-    content_type: str = Field(max_length=100, description="One of " + ", ".join(sorted(audio_store.UPLOAD_TYPES)))
+    content_type: MediaType = Field(max_length=100, description="One of " + ", ".join(sorted(audio_store.UPLOAD_TYPES)))
 
 
 class UploadGrant(BaseModel):

@@ -9,6 +9,7 @@ from gateway import downstream, orchestration
 from gateway.identity import current_user
 from practice_shared import errors
 from practice_shared.models.api import MAX_INLINE_AUDIO_B64
+from practice_shared.models.common import MediaType
 from practice_shared.models.voice import Synthesis, SynthesizeRequest, TranscribeRequest, Transcription, Voice
 
 router = APIRouter(prefix="/api/voice", tags=["voice"])
@@ -20,7 +21,7 @@ class TranscribeBody(BaseModel):
 
     audio_base64: str | None = Field(None, max_length=MAX_INLINE_AUDIO_B64)
     audio_key: str | None = Field(None, min_length=1, max_length=512)
-    content_type: str | None = Field(None, max_length=100)
+    content_type: MediaType | None = Field(None, max_length=100)
     language: str | None = Field(None, pattern=r"^[a-z]{2}$")
 
 
@@ -31,7 +32,7 @@ async def transcribe(body: TranscribeBody, user: User) -> Any:
     request = TranscribeRequest(
         audio_key=body.audio_key, audio_b64=body.audio_base64, content_type=body.content_type, language=body.language
     )
-    return orchestration.transcribe_metered(user, request)
+    return orchestration.transcribe_while_waiting(user, request)
 
 
 @router.post("/synthesize", response_model=Synthesis, summary="Speak a text (cached)")

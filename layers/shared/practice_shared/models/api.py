@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from practice_shared.models.common import QuestionType, clean_text
+from practice_shared.models.common import MediaType, QuestionType, clean_text
 from practice_shared.models.interview import Evaluation, Feedback, Report
 from practice_shared.models.session import MAX_ANSWER_CHARS, AnswerRecord, SessionConfig, SessionFields, SessionRecord
 from practice_shared.models.voice import DeliveryMetrics, Synthesis, Transcription
@@ -27,7 +27,7 @@ class AnswerInput(BaseModel):
     audio_base64: str | None = Field(
         None, max_length=MAX_INLINE_AUDIO_B64, description="Small clips only; upload larger ones to S3 first"
     )
-    content_type: str | None = Field(None, max_length=100)
+    content_type: MediaType | None = Field(None, max_length=100)
     client_answer_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{8,64}$", description="Makes retries safe: the same id is recorded once"
     )

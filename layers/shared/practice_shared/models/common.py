@@ -1,7 +1,9 @@
 """Vocabularies used across the API, and the clean-up every free text gets."""
 
 import unicodedata
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator
 
 Role = Literal[
     "software_engineer",
@@ -49,3 +51,22 @@ LANGUAGE_NAMES: dict[str, str] = {
 def clean_text(value: str) -> str:
     """``value`` without control characters (NUL and the like; line breaks and tabs kept) or surrounding spaces."""
     return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+
+
+def media_type(value: Any) -> Any:
+    """A content type as the API compares it: lower case and without parameters, which clients add (Safari's
+    MediaRecorder reports ``audio/mp4;codecs=mp4a.40.2``); the other names of MP4 and WAV audio are taken as theirs."""
+    if not isinstance(value, str):
+        return value
+    bare = value.split(";", 1)[0].strip().lower()
+    return _MEDIA_ALIASES.get(bare, bare)
+
+
+_MEDIA_ALIASES = {
+    "audio/x-m4a": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+}
+# A content type given by a client: compared without its parameters (``media_type``).
+MediaType = Annotated[str, BeforeValidator(media_type)]

@@ -63,6 +63,11 @@ class TranscribeRequest(BaseModel):
         description="Silences already found before start_seconds (the ``silences`` of an earlier transcription), "
         "so that the pauses of a long streamed answer are measured over all of it",
     )
+    max_seconds: float | None = Field(
+        None,
+        gt=0,
+        description="Refuse longer audio (answer_too_long) before transcribing it; absent: the function's own limit",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> "TranscribeRequest":

@@ -1,10 +1,10 @@
 """WebSocket messages from clients (see docs/websocket-protocol.md); each is validated before anything happens."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
-from practice_shared.models.common import clean_text
+from practice_shared.models.common import clean_text, media_type
 from practice_shared.models.session import MAX_ANSWER_CHARS
 
 ANSWER_ID = r"^[A-Za-z0-9_-]{8,64}$"
@@ -29,7 +29,7 @@ class AudioChunk(BaseModel):
     answer_id: str = Field(pattern=ANSWER_ID)
     seq: int = Field(ge=0, lt=MAX_CHUNKS, strict=True)
     data: str = Field(min_length=1, max_length=(MAX_CHUNK_BYTES * 4) // 3 + 4)
-    content_type: Literal[STREAM_TYPES] | None = None  # type: ignore[valid-type]
+    content_type: Annotated[Literal[STREAM_TYPES] | None, BeforeValidator(media_type)] = None  # type: ignore[valid-type]
 
 
 class EndAnswer(BaseModel):

@@ -15,14 +15,13 @@ from practice_shared.errors import NotFound, PayloadTooLarge
 
 # Concurrent reads of one request: as many as the connections a botocore client keeps (max_pool_connections).
 READ_THREADS = 10
+# By media type as the API models normalize it (models.common.media_type: audio/x-m4a is audio/mp4).
 UPLOAD_TYPES = {
     "audio/webm": "webm",
     "audio/ogg": "ogg",
     "audio/wav": "wav",
-    "audio/x-wav": "wav",
     "audio/mpeg": "mp3",
     "audio/mp4": "m4a",
-    "audio/x-m4a": "m4a",
     "audio/aac": "aac",
     "audio/flac": "flac",
 }
