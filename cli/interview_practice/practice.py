@@ -557,8 +557,7 @@ def run(args: argparse.Namespace) -> int:
 
 def api_base(url: str) -> str:
     """The base the routes hang under: the given URL, without the ``/api`` that ``make dev`` prints after it."""
-    url = url.rstrip("/")
-    return url.removesuffix("/api")
+    return url.rstrip("/").removesuffix("/api")
 
 
 def _positive(value: str) -> int:
