@@ -290,3 +290,36 @@ def test_pauses_are_measured_on_the_recordings_silences(base_model) -> None:
     result = stt.transcribe(np.concatenate(parts), language="en")
     assert [p.duration for p in result.delivery.pauses] == pytest.approx(gaps, abs=0.1)
     assert result.delivery.longest_pause_seconds == pytest.approx(1.5, abs=0.1)
+
+
+def test_the_encoder_sees_a_windows_audio_and_three_seconds_not_its_padding() -> None:
+    window = np.zeros((80, 3000), dtype=np.float32)
+    window[:, :850] = -0.5  # 8.5 s of audio (silence in it is not zero), then pad_or_trim's zeros
+    assert stt.content_frames(window).shape == (80, 850 + stt.ENCODER_MARGIN_FRAMES)
+    window[:, 849] = 0.0  # a frame that happens to be zero inside the audio changes nothing
+    assert stt.content_frames(window).shape == (80, 850 + stt.ENCODER_MARGIN_FRAMES)
+    window[:, :2901] = -0.5  # near the end: the whole window, an even number of frames
+    assert stt.content_frames(window).shape == (80, 3000)
+    window[:, :101] = -0.5
+    window[:, 101:] = 0.0
+    assert stt.content_frames(window).shape == (80, 402)
+
+
+@pytest.mark.parametrize(("model", "trimmed"), [("base", True), ("tiny.en", False)])
+def test_only_base_encodes_the_content_of_a_short_clip(
+    model: str, trimmed: bool, answer: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tiny.en added words after the end of clips when its encoder saw less than 30 s: it keeps the whole window."""
+    encoded: list[int] = []
+    encode = faster_whisper.transcribe.WhisperModel.encode
+
+    def spy(self, features):
+        encoded.append(features.shape[-1])
+        return encode(self, features)
+
+    monkeypatch.setattr(faster_whisper.transcribe.WhisperModel, "encode", spy)
+    result = stt.transcribe(answer, language="en", model=model)
+    assert "estimate" in result.text.lower()
+    audio_frames = len(answer) // 160
+    expected = audio_frames + stt.ENCODER_MARGIN_FRAMES if trimmed else 3000
+    assert encoded and all(abs(frames - expected) <= 2 for frames in encoded), (encoded, audio_frames)
