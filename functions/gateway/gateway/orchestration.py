@@ -145,12 +145,14 @@ def transcribe_while_waiting(user_id: str, request: TranscribeRequest) -> Transc
     try:
         return transcribe_metered(user_id, request.model_copy(update={"max_seconds": limit}))
     except errors.AppError as exc:
-        if exc.code != "answer_too_long":
+        if exc.code != "answer_too_long" or not isinstance(exc.details, dict):
             raise
         raise errors.PayloadTooLarge(
-            f"{exc.message} A recording sent in a request is transcribed while the request waits, which allows up to "
-            f"{limit} s: stream a longer answer over the WebSocket (as the web app does), or split the recording.",
+            f"The recording lasts more than {exc.details['seconds']} s, and one sent in a request is transcribed while "
+            f"the request waits, which allows up to {limit} s: stream a longer answer over the WebSocket (as the web "
+            "app does), or split the recording.",
             code="answer_too_long",
+            details=exc.details,
         ) from exc
 
 

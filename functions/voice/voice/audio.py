@@ -125,7 +125,9 @@ def _declared_seconds(container: av.container.InputContainer, stream: av.AudioSt
 
 def _too_long(seconds: float, limit: float) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"The audio lasts more than {seconds:.0f} s; the limit is {limit:.0f} s.", code="answer_too_long"
+        f"The audio lasts more than {seconds:.0f} s; the limit is {limit:.0f} s.",
+        code="answer_too_long",
+        details={"seconds": round(seconds), "limit_seconds": round(limit)},
     )
 
 
