@@ -47,7 +47,7 @@ from faster_whisper import WhisperModel  # noqa: E402
 from voice_samples import LONG_SENTENCES  # noqa: E402
 
 from practice_shared.observability import metrics  # noqa: E402
-from voice import audio, model_store, stt  # noqa: E402
+from voice import audio, stt  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "voice.json"
 MODELS = ("base", "tiny.en")
@@ -118,9 +118,7 @@ def timed(run, *args) -> tuple[object, float, float]:
 @functools.cache
 def stock_model(model: str) -> WhisperModel:
     """faster-whisper as it comes: the whole 30 s window encoded (ours encodes base's audio only)."""
-    return WhisperModel(
-        str(model_store.resolve(model)), device="cpu", compute_type="int8", cpu_threads=stt.cpu_threads()
-    )
+    return stt.load_model(model, trimmed=False)
 
 
 def transcribe_defaults(clip: np.ndarray, model: str) -> tuple[str, float]:

@@ -79,11 +79,3 @@ def _name(requirement: str) -> str:
 def _pins(path: Path) -> dict[str, str]:
     lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
     return {_name(name): version for name, _, version in (line.partition("==") for line in lines if "==" in line)}
-
-
-def test_the_interview_build_installs_wheels_for_amazon_linux_2() -> None:
-    makefile = (ROOT / "functions/interview/Makefile").read_text()
-    installs = [line for line in makefile.splitlines() if '--target "$(ARTIFACTS_DIR)"' in line]
-    assert len(installs) == 2 and all("$(AMAZON_LINUX_2)" in line for line in installs)
-    for flag in AMAZON_LINUX_2:
-        assert flag in makefile

@@ -148,13 +148,18 @@ def get_model(name: str | None = None) -> WhisperModel:
             if model is None:
                 with tracer.provider.in_subsegment("## load_whisper_model") as subsegment:
                     started = time.perf_counter()
-                    path = model_store.resolve(name)
-                    kind = ContentWhisperModel if name in TRIMMED_MODELS else WhisperModel
-                    model = kind(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads())
+                    model = load_model(name, trimmed=name in TRIMMED_MODELS)
                     subsegment.put_annotation("model", name)
                 logger.info("Whisper model loaded", extra={"model": name, "seconds": time.perf_counter() - started})
                 _models[name] = model
     return model
+
+
+def load_model(name: str, trimmed: bool) -> WhisperModel:
+    """A new instance of Whisper model ``name`` (int8 on CPU), its encoder given only a window's audio if ``trimmed``
+    (:class:`ContentWhisperModel`); :func:`get_model` keeps one per process."""
+    kind = ContentWhisperModel if trimmed else WhisperModel
+    return kind(str(model_store.resolve(name)), device="cpu", compute_type="int8", cpu_threads=cpu_threads())
 
 
 def warm_up(name: str | None = None) -> None:

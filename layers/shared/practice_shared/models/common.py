@@ -53,6 +53,14 @@ def clean_text(value: str) -> str:
     return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
 
 
+_MEDIA_ALIASES = {
+    "audio/x-m4a": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+}
+
+
 def media_type(value: Any) -> Any:
     """A content type as the API compares it: lower case and without parameters, which clients add (Safari's
     MediaRecorder reports ``audio/mp4;codecs=mp4a.40.2``); the other names of MP4 and WAV audio are taken as theirs."""
@@ -62,11 +70,5 @@ def media_type(value: Any) -> Any:
     return _MEDIA_ALIASES.get(bare, bare)
 
 
-_MEDIA_ALIASES = {
-    "audio/x-m4a": "audio/mp4",
-    "audio/m4a": "audio/mp4",
-    "audio/x-wav": "audio/wav",
-    "audio/wave": "audio/wav",
-}
 # A content type given by a client: compared without its parameters (``media_type``).
 MediaType = Annotated[str, BeforeValidator(media_type)]
