@@ -1,5 +1,8 @@
 """Audio decoding and encoding with PyAV, on real espeak-ng speech in every upload format."""
 
+import io
+
+import av
 import numpy as np
 import pytest
 import voice_samples as samples
@@ -134,3 +137,14 @@ def test_speech_is_encoded_compactly_and_decodes_back(answer_wav: bytes, fmt: st
     source = pcm[mid : mid + width]
     correlations = [np.corrcoef(source, back[mid + d : mid + d + width])[0, 1] for d in range(-reach, reach)]
     assert max(correlations) > 0.8
+
+
+def test_speech_in_ogg_is_opus_in_40_ms_packets(answer_wav: bytes) -> None:
+    """libav ignores an option it does not know: check the encoder really took the faster packet size."""
+    data = audio.encode(audio.decode(answer_wav), audio.SAMPLE_RATE, "ogg")
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.name == "opus"
+        durations = [packet.duration * packet.time_base for packet in container.demux(stream) if packet.duration]
+    assert len(durations) > 10
+    assert all(d == pytest.approx(0.040) for d in durations[:-1])
