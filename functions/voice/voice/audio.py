@@ -6,6 +6,7 @@ damage, and input with no decodable audio is refused with a message the user can
 """
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -20,11 +21,10 @@ SAMPLE_RATE = 16_000
 _UNSUPPORTED = "The file is not audio in a supported format (WAV, WebM, Ogg, MP3, M4A/AAC or FLAC), or it is damaged."
 
 # Output encodings for synthesized speech: (container, codec, sample rate, bit rate, codec options, MIME type,
-# extension). Opus at the lowest complexity, in its general ("audio") mode with 40 ms packets: 19.5 s of speech in
-# ~34 ms, where the speech ("voip") mode took ~78 ms and the default complexity more; the file is as small, closer to
-# the synthesized waveform (14 dB SNR against 10) and Whisper transcribes it as well. LAME's quality 7 halves the
-# MP3 encoding time.
-_OPUS_OPTIONS = {"application": "audio", "compression_level": "0", "frame_duration": "40"}
+# extension). Opus in its general ("audio") mode at complexity 3 with 40 ms packets: its speech ("voip") mode took
+# twice as long as espeak-ng's synthesis itself. Whisper transcribes the result as well as the uncompressed speech
+# (complexity 0 was faster still, but misheard more). LAME's quality 7 halves the MP3 encoding time.
+_OPUS_OPTIONS = {"application": "audio", "compression_level": "3", "frame_duration": "40"}
 _ENCODINGS = {
     "ogg": ("ogg", "libopus", 24_000, 32_000, _OPUS_OPTIONS, "audio/ogg", "ogg"),
     "mp3": ("mp3", "libmp3lame", 22_050, 48_000, {"compression_level": "7"}, "audio/mpeg", "mp3"),
@@ -189,21 +189,32 @@ def _decode_packets(
 
 def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
     """Encode mono PCM (int16 or float32 in [-1, 1]) at ``sample_rate`` as ``fmt``: "ogg" (Opus) or "mp3"."""
+    return encode_stream([samples], sample_rate, fmt)[0]
+
+
+def encode_stream(chunks: Iterable[np.ndarray], sample_rate: int, fmt: str) -> tuple[bytes, float]:
+    """Encode mono PCM arriving in ``chunks`` (as :func:`encode`), each as soon as it arrives; returns the encoded
+    bytes and the duration of the PCM in seconds."""
     container_format, codec, out_rate, bit_rate, options, _, _ = _ENCODINGS[fmt]
-    pcm = np.asarray(samples)
-    if pcm.dtype != np.int16:
-        pcm = (np.clip(pcm.astype(np.float32), -1.0, 1.0) * 32767).astype(np.int16)
     buffer = io.BytesIO()
+    received = 0
     with av.open(buffer, mode="w", format=container_format) as out:
         stream = out.add_stream(codec, rate=out_rate, layout="mono")
         stream.bit_rate = bit_rate
         stream.codec_context.options = options
         resampler = av.AudioResampler(format=stream.codec_context.format, layout="mono", rate=out_rate)
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = sample_rate
-        frame.time_base = Fraction(1, sample_rate)
-        frame.pts = 0
-        for resampled in [*resampler.resample(frame), *resampler.resample(None)]:
+        for chunk in chunks:
+            pcm = np.asarray(chunk)
+            if pcm.dtype != np.int16:
+                pcm = (np.clip(pcm.astype(np.float32), -1.0, 1.0) * 32767).astype(np.int16)
+            frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = sample_rate
+            frame.time_base = Fraction(1, sample_rate)
+            frame.pts = received
+            received += pcm.size
+            for resampled in resampler.resample(frame):
+                out.mux(stream.encode(resampled))
+        for resampled in resampler.resample(None):
             out.mux(stream.encode(resampled))
         out.mux(stream.encode(None))
-    return buffer.getvalue()
+    return buffer.getvalue(), received / sample_rate

@@ -18,14 +18,17 @@ a row.
 
 import atexit
 import base64
+import contextlib
 import ctypes
 import gc
 import hashlib
+import queue
 import re
 import threading
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -91,8 +94,7 @@ class Pyttsx3Speaker:
 
         self._espeak = _espeak
         self._lock = threading.Lock()
-        self._chunks: list[bytes] = []
-        self._finished = threading.Event()
+        self._chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._engine = pyttsx3.init("espeak")  # held for the life of the process: it owns espeak-ng's setup
         self._voices = {v.id: v for v in self._engine.getProperty("voices")}
 
@@ -113,31 +115,47 @@ class Pyttsx3Speaker:
                 return voice.id
         raise Unprocessable(f"Unknown voice '{requested}'; the 'voices' action lists the available ones.")
 
-    def speak(self, text: str, voice_id: str, rate: int) -> tuple[np.ndarray, int]:
-        """16-bit mono PCM of ``text`` and its sample rate."""
+    def stream(self, text: str, voice_id: str, rate: int) -> Iterator[np.ndarray]:
+        """16-bit mono PCM of ``text`` at :attr:`SAMPLE_RATE`, chunk by chunk as espeak-ng synthesizes it, so that
+        the caller encodes one chunk while espeak-ng's thread synthesizes the next.
+
+        Raises :class:`SynthesisFailed` when espeak-ng refuses the text, produces no audio, or does not finish
+        within :attr:`TIMEOUT_SECONDS`. A synthesis left unfinished (that, or a caller that stops reading) is
+        cancelled, so that none of its audio reaches the next one.
+        """
         espeak = self._espeak
         with self._lock:
-            self._chunks = []
-            self._finished.clear()
+            chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+            self._chunks = chunks
             espeak.SetSynthCallback(self._on_audio)  # re-claimed every time: another engine may have taken it
             if espeak.SetVoiceByName(voice_id.encode()) != espeak.EE_OK:
                 raise SynthesisFailed(f"espeak-ng could not select voice '{voice_id}'.")
             espeak.SetParameter(espeak.RATE, rate, 0)
             status = espeak.Synth(text.encode("utf-8"), flags=espeak.CHARS_UTF8 | espeak.ENDPAUSE)
-            finished = status == espeak.EE_OK and self._finished.wait(self.TIMEOUT_SECONDS)
-            if not finished:
-                espeak.Cancel()  # so that no late audio of this text reaches the next synthesis
-            pcm = np.frombuffer(b"".join(self._chunks), dtype=np.int16)
-        if not finished or pcm.size == 0:
-            raise SynthesisFailed(f"espeak-ng produced no audio (status {status}, finished {finished}).")
-        return pcm, self.SAMPLE_RATE
+            deadline = time.monotonic() + self.TIMEOUT_SECONDS
+            finished, produced = False, False
+            try:
+                while status == espeak.EE_OK:
+                    chunk = chunks.get(timeout=max(0.0, deadline - time.monotonic()))
+                    if chunk is None:
+                        finished = True
+                        break
+                    produced = True
+                    yield np.frombuffer(chunk, dtype=np.int16)
+            except queue.Empty:
+                pass
+            finally:
+                if not finished:
+                    espeak.Cancel()
+            if not finished or not produced:
+                raise SynthesisFailed(f"espeak-ng produced no audio (status {status}, finished {finished}).")
 
     def _on_audio(self, wav: Any, samples: int, events: Any) -> int:
-        """espeak-ng's synthesis callback: keeps the audio; the end-of-message event ends the synthesis."""
+        """espeak-ng's synthesis callback: passes the audio on; the end-of-message event ends the synthesis."""
         if wav and samples > 0:
-            self._chunks.append(ctypes.string_at(wav, samples * ctypes.sizeof(ctypes.c_short)))
+            self._chunks.put(ctypes.string_at(wav, samples * ctypes.sizeof(ctypes.c_short)))
         if _ends_message(self._espeak, events):
-            self._finished.set()
+            self._chunks.put(None)
         return 0
 
 
@@ -221,9 +239,8 @@ def speak(text: str, voice: str | None = None, rate: int = 175, fmt: str = "ogg"
             data = _polly_speak(text, voice_id, rate, fmt)
             duration = audio.duration_seconds(audio.decode(data))
         else:
-            pcm, sample_rate = speaker().speak(text, voice_id, rate)
-            data = audio.encode(pcm, sample_rate, fmt)
-            duration = audio.duration_seconds(pcm, sample_rate)
+            with contextlib.closing(speaker().stream(text, voice_id, rate)) as pcm:
+                data, duration = audio.encode_stream(pcm, Pyttsx3Speaker.SAMPLE_RATE, fmt)
     return SpeechAudio(
         data=data,
         content_type=audio.content_type(fmt),

@@ -1,11 +1,13 @@
 """Text to speech: pyttsx3/espeak-ng for real, the S3 cache on moto, Polly through botocore's Stubber."""
 
 import base64
+import contextlib
 import gc
 import io
 import time
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
@@ -22,6 +24,11 @@ QUESTIONS = [
     "How would you design a rate limiter for a public API?",
     "Why do you want to work here?",
 ]
+
+
+def _pcm(text: str) -> np.ndarray:
+    """The whole PCM espeak-ng synthesizes for ``text`` (American English voice, 175 words a minute)."""
+    return np.concatenate(list(tts.speaker().stream(text, "gmw/en-us", 175)))
 
 
 def _plausible(duration: float, text: str, rate: int) -> bool:
@@ -58,17 +65,39 @@ def test_another_pyttsx3_engine_in_the_process_does_not_break_synthesis() -> Non
 def test_each_synthesis_holds_only_its_own_text() -> None:
     """A synthesis ends at its own end-of-message event: no audio of one text reaches the next."""
     long_text, short_text = " ".join(QUESTIONS * 3), "Hello."
-    short = tts.speaker().speak(short_text, "gmw/en-us", 175)[0].size
+    short = _pcm(short_text).size
     for _ in range(20):
-        assert tts.speaker().speak(long_text, "gmw/en-us", 175)[0].size > 40 * short
-        assert tts.speaker().speak(short_text, "gmw/en-us", 175)[0].size == pytest.approx(short, rel=0.05)
+        assert _pcm(long_text).size > 40 * short
+        assert _pcm(short_text).size == pytest.approx(short, rel=0.05)
+
+
+def test_a_synthesis_its_reader_leaves_is_cancelled_and_leaves_nothing_behind() -> None:
+    """The encoder stops reading (it failed): the rest of that text must not reach the next synthesis."""
+    long_text, short_text = " ".join(QUESTIONS * 6), "Hello."
+    short = _pcm(short_text).size
+    for _ in range(5):
+        with contextlib.closing(tts.speaker().stream(long_text, "gmw/en-us", 175)) as chunks:
+            assert next(chunks).size > 0
+        assert _pcm(short_text).size == pytest.approx(short, rel=0.05)
+
+
+def test_speech_is_encoded_as_it_is_synthesized_into_the_same_audio() -> None:
+    """Encoding chunk by chunk gives what encoding the whole PCM at once gives, and its duration."""
+    text = " ".join(QUESTIONS[:3])
+    chunks = list(tts.speaker().stream(text, "gmw/en-us", 175))
+    assert len(chunks) > 3, "espeak-ng hands its audio over in parts"
+    whole = np.concatenate(chunks)
+    streamed, seconds = audio.encode_stream(chunks, tts.Pyttsx3Speaker.SAMPLE_RATE, "ogg")
+    assert seconds == pytest.approx(whole.size / tts.Pyttsx3Speaker.SAMPLE_RATE)
+    at_once = audio.decode(audio.encode(whole, tts.Pyttsx3Speaker.SAMPLE_RATE, "ogg"))
+    assert np.array_equal(audio.decode(streamed), at_once)
 
 
 def test_a_synthesis_that_does_not_end_in_time_fails_and_leaves_nothing_behind(monkeypatch) -> None:
     long_text = " ".join(QUESTIONS * 6)
     monkeypatch.setattr(tts.Pyttsx3Speaker, "TIMEOUT_SECONDS", 0.0)
     with pytest.raises(tts.SynthesisFailed, match="finished False"):
-        tts.speaker().speak(long_text, "gmw/en-us", 175)
+        _pcm(long_text)
     monkeypatch.undo()
     assert _plausible(tts.speak(QUESTIONS[4]).duration_seconds, QUESTIONS[4], 175)
 
@@ -207,7 +236,7 @@ def test_polly_engine(s3_bucket: str, settings_env) -> None:
     """
     settings_env(TTS_ENGINE="polly", POLLY_VOICE="Joanna")
     tts._polly_voices.cache_clear()
-    pcm, rate = tts.speaker().speak("Polly would say this", "gmw/en-us", 175)
+    pcm, rate = _pcm("Polly would say this"), tts.Pyttsx3Speaker.SAMPLE_RATE
     ogg = audio.encode(pcm, rate, "ogg")
     polly = aws.client("polly")
     with Stubber(polly) as stub:
