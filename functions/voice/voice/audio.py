@@ -187,14 +187,9 @@ def _decode_packets(
     return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
 
 
-def encode(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
-    """Encode mono PCM (int16 or float32 in [-1, 1]) at ``sample_rate`` as ``fmt``: "ogg" (Opus) or "mp3"."""
-    return encode_stream([samples], sample_rate, fmt)[0]
-
-
 def encode_stream(chunks: Iterable[np.ndarray], sample_rate: int, fmt: str) -> tuple[bytes, float]:
-    """Encode mono PCM arriving in ``chunks`` (as :func:`encode`), each as soon as it arrives; returns the encoded
-    bytes and the duration of the PCM in seconds."""
+    """Encode mono PCM (int16 or float32 in [-1, 1]) at ``sample_rate`` arriving in ``chunks``, each as soon as it
+    arrives, as ``fmt``: "ogg" (Opus) or "mp3". Returns the encoded bytes and the duration of the PCM in seconds."""
     container_format, codec, out_rate, bit_rate, options, _, _ = _ENCODINGS[fmt]
     buffer = io.BytesIO()
     received = 0

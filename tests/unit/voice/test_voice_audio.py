@@ -127,7 +127,7 @@ def test_garbage_in_the_middle_keeps_the_audio_before_it(encoded: dict[str, byte
 @pytest.mark.parametrize(("fmt", "content_type"), [("ogg", "audio/ogg"), ("mp3", "audio/mpeg")])
 def test_speech_is_encoded_compactly_and_decodes_back(answer_wav: bytes, fmt: str, content_type: str) -> None:
     pcm = audio.decode(answer_wav)
-    data = audio.encode(pcm, audio.SAMPLE_RATE, fmt)
+    data = audio.encode_stream([pcm], audio.SAMPLE_RATE, fmt)[0]
     assert len(data) < len(answer_wav) / 4, "compressed well below the WAV size"
     back = audio.decode(data)
     assert audio.duration_seconds(back) == pytest.approx(audio.duration_seconds(pcm), abs=0.08)
@@ -141,7 +141,7 @@ def test_speech_is_encoded_compactly_and_decodes_back(answer_wav: bytes, fmt: st
 
 def test_speech_in_ogg_is_opus_in_40_ms_packets(answer_wav: bytes) -> None:
     """libav ignores an option it does not know: check the encoder really took the faster packet size."""
-    data = audio.encode(audio.decode(answer_wav), audio.SAMPLE_RATE, "ogg")
+    data = audio.encode_stream([audio.decode(answer_wav)], audio.SAMPLE_RATE, "ogg")[0]
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.audio[0]
         assert stream.codec_context.name == "opus"

@@ -82,14 +82,14 @@ def test_a_synthesis_its_reader_leaves_is_cancelled_and_leaves_nothing_behind() 
 
 
 def test_speech_is_encoded_as_it_is_synthesized_into_the_same_audio() -> None:
-    """Encoding chunk by chunk gives what encoding the whole PCM at once gives, and its duration."""
+    """Encoding chunk by chunk gives what encoding the whole PCM as one chunk gives, and its duration."""
     text = " ".join(QUESTIONS[:3])
     chunks = list(tts.speaker().stream(text, "gmw/en-us", 175))
     assert len(chunks) > 3, "espeak-ng hands its audio over in parts"
     whole = np.concatenate(chunks)
     streamed, seconds = audio.encode_stream(chunks, tts.Pyttsx3Speaker.SAMPLE_RATE, "ogg")
     assert seconds == pytest.approx(whole.size / tts.Pyttsx3Speaker.SAMPLE_RATE)
-    at_once = audio.decode(audio.encode(whole, tts.Pyttsx3Speaker.SAMPLE_RATE, "ogg"))
+    at_once = audio.decode(audio.encode_stream([whole], tts.Pyttsx3Speaker.SAMPLE_RATE, "ogg")[0])
     assert np.array_equal(audio.decode(streamed), at_once)
 
 
@@ -237,7 +237,7 @@ def test_polly_engine(s3_bucket: str, settings_env) -> None:
     settings_env(TTS_ENGINE="polly", POLLY_VOICE="Joanna")
     tts._polly_voices.cache_clear()
     pcm, rate = _pcm("Polly would say this"), tts.Pyttsx3Speaker.SAMPLE_RATE
-    ogg = audio.encode(pcm, rate, "ogg")
+    ogg = audio.encode_stream([pcm], rate, "ogg")[0]
     polly = aws.client("polly")
     with Stubber(polly) as stub:
         stub.add_response(
