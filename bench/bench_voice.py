@@ -11,10 +11,13 @@ Measured, on the same audio:
 * text to speech through ``voice.tts.synthesize`` with the S3 cache on moto: uncached, cached (an S3 lookup) and
   cached speech the container already knows, p50/p95;
 * cold start in a fresh process: imports + model and VAD load, and peak memory (VmHWM) after one
-  transcription.
+  transcription;
+* pauses (delivery analytics) against the silences really in the audio: the sentences with their own silence cut
+  off and joined by known silences of 0.2-2.4 s, and the sentences spoken in one go (espeak-ng leaves 0.3-0.45 s
+  between them, no pause): pauses found, missed, counted where there is none, and their lengths' error.
 
 Targets: base RTF <= 0.10 on long answers, WER no worse than the defaults, TTS <= 100 ms uncached and <= 20 ms
-cached (p95), cold start <= 2 s.
+cached (p95), cold start <= 2 s; every pause found, none invented, lengths within 0.1 s on average.
 
 Run: .venv/bin/python bench/bench_voice.py [--quick]   (writes bench/results/voice.json)
 """
@@ -48,6 +51,7 @@ from voice_samples import LONG_SENTENCES  # noqa: E402
 
 from practice_shared.observability import metrics  # noqa: E402
 from voice import audio, stt  # noqa: E402
+from voice.delivery import PAUSE_SECONDS  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "voice.json"
 MODELS = ("base", "tiny.en")
@@ -148,6 +152,69 @@ def bench_accuracy(clips: list[np.ndarray], references: list[str], model: str) -
         "seconds_ours": round(secs["ours"], 2),
         "speedup": round(secs["defaults"] / secs["ours"], 2),
     }
+
+
+# Silences put between sentences for the pause figures: under and over delivery.PAUSE_SECONDS (0.5 s).
+PAUSE_GAPS = (0.25, 0.7, 0.4, 1.0, 0.55, 1.6, 0.3, 0.85, 0.45, 2.4, 0.6, 0.2)
+QUIET = 0.01  # amplitude under which a sample is silence, for the silences really in the audio
+
+
+def quiet_runs(clip: np.ndarray, shortest: float) -> list[tuple[float, float]]:
+    """The stretches of ``clip`` (start, end in seconds) of at least ``shortest`` seconds where every sample is
+    under ``QUIET``, leaving out those at its start and end."""
+    quiet = np.concatenate([[False], np.abs(clip) < QUIET, [False]])
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    runs = [(a / audio.SAMPLE_RATE, b / audio.SAMPLE_RATE) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return [(a, b) for a, b in runs if b - a >= shortest and a > 0 and b < len(clip) / audio.SAMPLE_RATE]
+
+
+def with_gaps(sentences: list[str], gaps: list[float]) -> np.ndarray:
+    """The sentences spoken one by one, their own silence cut off, joined by ``gaps`` (seconds)."""
+    parts = [np.zeros(audio.SAMPLE_RATE // 4, dtype=np.float32)]
+    for i, sentence in enumerate(sentences):
+        speech = audio.decode(espeak(sentence, "en-us", 165))
+        voiced = np.flatnonzero(np.abs(speech) >= QUIET)
+        parts.append(speech[voiced[0] : voiced[-1] + 1])
+        gap = gaps[i % len(gaps)] if i < len(sentences) - 1 else 0.25
+        parts.append(np.zeros(int(gap * audio.SAMPLE_RATE), dtype=np.float32))
+    return np.concatenate(parts)
+
+
+def bench_pauses(model: str) -> list[dict]:
+    """Pauses found by ``voice.stt.transcribe`` against the audio's silences of at least ``PAUSE_SECONDS``."""
+    clips = {
+        "sentences joined by known silences": [
+            with_gaps(SENTENCES, list(PAUSE_GAPS)),
+            with_gaps(SENTENCES[::-1], list(PAUSE_GAPS[5:] + PAUSE_GAPS[:5])),
+        ],
+        "sentences spoken in one go": [audio.decode(espeak(" ".join(SENTENCES), "en-us", 170))],
+    }
+    rows = []
+    for kind, made in clips.items():
+        found = missed = invented = 0
+        errors: list[float] = []
+        for clip in made:
+            truth = quiet_runs(clip, PAUSE_SECONDS)
+            pauses = stt.transcribe(clip, language="en", model=model).delivery.pauses
+            metrics.clear_metrics()
+            for start, end in truth:
+                near = [p for p in pauses if abs(p.start - start) <= 0.3]
+                found += bool(near)
+                missed += not near
+                errors += [abs(near[0].duration - (end - start))] if near else []
+            invented += sum(all(abs(p.start - start) > 0.3 for start, _ in truth) for p in pauses)
+        rows.append(
+            {
+                "model": model,
+                "audio": kind,
+                "pauses": found + missed,
+                "found": found,
+                "missed": missed,
+                "invented": invented,
+                "mean_length_error_s": round(statistics.mean(errors), 3) if errors else 0.0,
+            }
+        )
+    return rows
 
 
 def bench_rtf(long_clip: np.ndarray, reference: str, model: str, runs: int) -> dict:
@@ -313,6 +380,7 @@ def main() -> int:
     report["rtf_long_answer"] = [bench_rtf(long_clip, long_text, m, runs) for m in MODELS]
     report["latency_30s_answer"] = [bench_answer_latency(answer_webm, m, runs) for m in ("base",)]
     report["tts"] = bench_tts(10 if args.quick else 30, 30 if args.quick else 100)
+    report["pauses"] = bench_pauses("base")
     report["bench_seconds"] = round(time.perf_counter() - started, 1)
     report["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
 
@@ -353,6 +421,12 @@ def print_table(r: dict) -> None:
     print("\nText to speech (pyttsx3, Ogg/Opus, S3 on moto; targets 100 ms uncached, 20 ms cached, p95)")
     print(f"  uncached p50 {t['uncached_p50_ms']} ms, p95 {t['uncached_p95_ms']} ms")
     print(f"  cached   p50 {t['cached_p50_ms']} ms, p95 {t['cached_p95_ms']} ms")
+    print("\nPauses against the audio's silences of 0.5 s or more (target: all found, none invented, error <= 0.1 s)")
+    for x in r["pauses"]:
+        print(
+            f"  {x['model']:8} {x['audio']}: {x['found']} of {x['pauses']} found, {x['invented']} invented, "
+            f"lengths off by {x['mean_length_error_s']} s on average"
+        )
     print("\nCold start in a new process (imports + model and VAD load; target <= 2 s)")
     for c in r["cold_start"]:
         print(

@@ -230,6 +230,18 @@ def voice_rows(voice: dict[str, Any]) -> list[Row]:
                 t["known_p95_ms"] <= 20,
             )
         )
+    for x in voice.get("pauses", []):
+        rows.append(
+            Row(
+                group,
+                f"pauses (>= 0.5 s) against the audio's silences, {x['model']}, {x['audio']}",
+                f"{x['found']} of {x['pauses']} found, {x['invented']} invented, lengths off by "
+                f"{x['mean_length_error_s']} s",
+                "all found, 0 invented, <= 0.1 s",
+                "-",
+                x["missed"] == 0 and x["invented"] == 0 and x["mean_length_error_s"] <= 0.1,
+            )
+        )
     for c in voice["cold_start"]:
         rows.append(
             Row(

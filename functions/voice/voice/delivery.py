@@ -16,10 +16,12 @@ Rules (matching is on whole word tokens, never on substrings: "number" is not "u
   "kind of" / "sort of" unless they follow a determiner ("a kind of cache", "that sort of thing" are nouns).
   Hedges are reported apart from fillers: they are words with meaning, used too often they sound unsure.
 * Pauses: a silence of at least ``PAUSE_SECONDS`` between two words (half a second is a silence a listener
-  notices; shorter gaps are normal breathing and word-timing noise). Whisper stamps a word's start early, often
-  inside the silence before it (0.15-0.5 s on espeak-ng speech), so the gap between word timings alone reads
-  pauses short (1.0 s as 0.74, 0.6 as 0.56, under the threshold); when the recording's ``silences`` are known (from
-  voice activity detection), a pause is the longest of them between the two words' outer edges, if longer.
+  notices; shorter gaps are normal breathing and word-timing noise). When the recording's ``silences`` are known
+  (from voice activity detection), they alone measure pauses: a pause is the longest of them between the two
+  words' outer edges. Gaps between Whisper's word timings are wrong both ways: a word's start is stamped early,
+  inside the silence before it (1.0 s read as 0.74), and the last word of a sentence often ends early, so the
+  0.35-0.45 s between two sentences reads 0.5-0.76 s (11 pauses counted in a 171 s answer that has none). Without
+  silences (word timings only), the gaps between the words are the pauses.
 * Repeated words: the same token twice in a row ("the the"), fillers excluded, not across a sentence end
   ("... do it. It ...").
 * Speaking time: the union of word spans; silence is the rest of the clip.
@@ -148,26 +150,30 @@ def find_repeats(tokens: Sequence[_Token]) -> Counter[str]:
     return found
 
 
-def find_pauses(words: Sequence[WordTiming], silences: Sequence[tuple[float, float]] = ()) -> list[Pause]:
+def find_pauses(words: Sequence[WordTiming], silences: Sequence[tuple[float, float]] | None = None) -> list[Pause]:
     """Silences of at least ``PAUSE_SECONDS`` between consecutive words.
 
-    Each of the recording's ``silences`` (start, end; in order) is heard between the two words whose outer edges
-    overlap it most, and measures their pause when longer than the gap between their timings."""
+    With the recording's ``silences`` (start, end; in order), each is heard between the two words whose outer edges
+    overlap it most, and the longest heard between two words is their pause; the gaps between word timings do not
+    count. Without them (None), the gaps between word timings are the pauses."""
     pairs = list(pairwise(words))
-    measured = [(prev.end, _gap(prev, cur)) for prev, cur in pairs]
-    first = 0
-    for s_start, s_end in silences:
-        while first < len(pairs) and pairs[first][1].end <= s_start:
-            first += 1
-        best, at = 0.0, None
-        for i in range(first, len(pairs)):
-            prev, cur = pairs[i]
-            if prev.start >= s_end:
-                break
-            if (heard := min(s_end, cur.end) - max(s_start, prev.start)) > best:
-                best, at = heard, i
-        if at is not None and best > measured[at][1]:
-            measured[at] = (max(s_start, pairs[at][0].start), best)
+    if silences is None:
+        measured = [(prev.end, _gap(prev, cur)) for prev, cur in pairs]
+    else:
+        measured = [(prev.end, 0.0) for prev, _ in pairs]
+        first = 0
+        for s_start, s_end in silences:
+            while first < len(pairs) and pairs[first][1].end <= s_start:
+                first += 1
+            best, at = 0.0, None
+            for i in range(first, len(pairs)):
+                prev, cur = pairs[i]
+                if prev.start >= s_end:
+                    break
+                if (heard := min(s_end, cur.end) - max(s_start, prev.start)) > best:
+                    best, at = heard, i
+            if at is not None and best > measured[at][1]:
+                measured[at] = (max(s_start, pairs[at][0].start), best)
     return [
         Pause(start=round(start, 2), duration=round(duration, 2))
         for start, duration in measured
@@ -187,7 +193,7 @@ def speaking_seconds(words: Sequence[WordTiming]) -> float:
 
 
 def analyze(
-    words: Sequence[WordTiming], duration: float, silences: Sequence[tuple[float, float]] = ()
+    words: Sequence[WordTiming], duration: float, silences: Sequence[tuple[float, float]] | None = None
 ) -> DeliveryMetrics:
     """Delivery metrics of an answer of ``duration`` seconds from its recognized ``words`` and, where known, the
     recording's ``silences`` (start, end in seconds; see :func:`find_pauses`)."""

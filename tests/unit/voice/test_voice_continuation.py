@@ -101,7 +101,7 @@ def test_pauses_before_the_decoded_window_come_from_the_earlier_transcriptions(b
     assert [x for p in result.delivery.pauses if p.start < before for x in (p.start, p.duration)] == pytest.approx(
         early, abs=0.05
     )
-    # Without them the pauses there are read from word timings alone, which Whisper stamps into the silence.
+    # Without them the silences there are unknown, and so are the pauses.
     assert [x for p in alone.delivery.pauses if p.start < before for x in (p.start, p.duration)] != pytest.approx(
         early, abs=0.05
     )

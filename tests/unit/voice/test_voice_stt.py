@@ -292,6 +292,20 @@ def test_pauses_are_measured_on_the_recordings_silences(base_model) -> None:
     assert result.delivery.longest_pause_seconds == pytest.approx(1.5, abs=0.1)
 
 
+def test_the_short_silences_between_sentences_are_not_pauses(base_model) -> None:
+    """Whisper often ends a sentence's last word early, so the gap between its word timings reads 0.5-0.65 s where
+    espeak-ng leaves under 0.45 s between sentences; the recording's silences decide, and there is no pause."""
+    speech = audio.decode(samples.espeak(samples.LONG, voice="en-us", speed=170))
+    quiet = np.abs(speech) < 0.01
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))  # where quiet stretches start and end
+    runs = np.diff(edges)[1 if quiet[0] else 0 :: 2] / audio.SAMPLE_RATE
+    assert 0.3 < max(runs[1:-1]) < 0.45, "the example needs sentences under half a second apart"
+
+    result = stt.transcribe(speech, language="en")
+    assert result.delivery.pause_count == 0, result.delivery.pauses
+    assert result.delivery.longest_pause_seconds == 0.0
+
+
 def test_the_encoder_sees_a_windows_audio_and_three_seconds_not_its_padding() -> None:
     window = np.zeros((80, 3000), dtype=np.float32)
     window[:, :850] = -0.5  # 8.5 s of audio (silence in it is not zero), then pad_or_trim's zeros
