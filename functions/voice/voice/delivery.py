@@ -151,34 +151,37 @@ def find_repeats(tokens: Sequence[_Token]) -> Counter[str]:
 
 
 def find_pauses(words: Sequence[WordTiming], silences: Sequence[tuple[float, float]] | None = None) -> list[Pause]:
-    """Silences of at least ``PAUSE_SECONDS`` between consecutive words.
-
-    With the recording's ``silences`` (start, end; in order), each is heard between the two words whose outer edges
-    overlap it most, and the longest heard between two words is their pause; the gaps between word timings do not
-    count. Without them (None), the gaps between word timings are the pauses."""
+    """Silences of at least ``PAUSE_SECONDS`` between consecutive words: the recording's ``silences`` (start, end;
+    in order) where known, else the gaps between the words' timings."""
     pairs = list(pairwise(words))
-    if silences is None:
-        measured = [(prev.end, _gap(prev, cur)) for prev, cur in pairs]
-    else:
-        measured = [(prev.end, 0.0) for prev, _ in pairs]
-        first = 0
-        for s_start, s_end in silences:
-            while first < len(pairs) and pairs[first][1].end <= s_start:
-                first += 1
-            best, at = 0.0, None
-            for i in range(first, len(pairs)):
-                prev, cur = pairs[i]
-                if prev.start >= s_end:
-                    break
-                if (heard := min(s_end, cur.end) - max(s_start, prev.start)) > best:
-                    best, at = heard, i
-            if at is not None and best > measured[at][1]:
-                measured[at] = (max(s_start, pairs[at][0].start), best)
+    measured = [(prev.end, _gap(prev, cur)) for prev, cur in pairs] if silences is None else _heard(pairs, silences)
     return [
         Pause(start=round(start, 2), duration=round(duration, 2))
         for start, duration in measured
         if duration >= PAUSE_SECONDS
     ]
+
+
+def _heard(
+    pairs: list[tuple[WordTiming, WordTiming]], silences: Sequence[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """(start, seconds) of the silence heard between each pair of words: each of ``silences`` belongs to the pair
+    whose outer edges overlap it most, and a pair keeps the longest of its silences (0 without one)."""
+    measured = [(prev.end, 0.0) for prev, _ in pairs]
+    first = 0
+    for s_start, s_end in silences:
+        while first < len(pairs) and pairs[first][1].end <= s_start:
+            first += 1
+        best, at = 0.0, None
+        for i in range(first, len(pairs)):
+            prev, cur = pairs[i]
+            if prev.start >= s_end:
+                break
+            if (heard := min(s_end, cur.end) - max(s_start, prev.start)) > best:
+                best, at = heard, i
+        if at is not None and best > measured[at][1]:
+            measured[at] = (max(s_start, pairs[at][0].start), best)
+    return measured
 
 
 def speaking_seconds(words: Sequence[WordTiming]) -> float:
