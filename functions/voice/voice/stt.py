@@ -92,6 +92,7 @@ _COMMON_ENGLISH = frozenset(COMMON_ENGLISH.split())
 # Silences for pause measurement: no padding, and ended after 0.1 s. On espeak-ng speech with silences of 0.3, 0.6,
 # 1.0, 1.5 and 2.5 s put between sentences, measured 0.26, 0.54, 0.99, 1.47 and 2.46 s.
 SILENCE_VAD = VadOptions(min_silence_duration_ms=100, speech_pad_ms=0)
+VAD_FRAME_SAMPLES = 512  # Silero voice activity detection reads the audio 512 samples (32 ms) at a time
 # Mel frames (10 ms each) the encoder sees after a window's audio ends, and the models that are run so; see
 # ContentWhisperModel.
 ENCODER_MARGIN_FRAMES = 300
@@ -253,9 +254,16 @@ def _detect_language(whisper: WhisperModel, voiced: np.ndarray) -> tuple[str, fl
 
 
 def find_silences(samples: np.ndarray, offset: float = 0.0) -> list[tuple[float, float]]:
-    """The silences between stretches of speech in ``samples`` (start, end in seconds, plus ``offset``)."""
+    """The silences between stretches of speech in ``samples``, which start ``offset`` seconds into a recording
+    (start, end in seconds on the recording's timeline).
+
+    ``samples`` are read in the frames a reading of the whole recording uses (the few samples before the first frame
+    boundary are skipped), so that a part of a recording gives the silences the whole does: read in other frames, a
+    0.48 s silence measured 0.51 s, a pause, in a streamed answer's final transcription and not in the whole one."""
+    skip = -round(offset * SAMPLE_RATE) % VAD_FRAME_SAMPLES
+    offset += skip / SAMPLE_RATE
     with tracer.provider.in_subsegment("## silences"):
-        speech = get_speech_timestamps(samples, SILENCE_VAD)
+        speech = get_speech_timestamps(samples[skip:], SILENCE_VAD)
     return [
         (round(offset + a["end"] / SAMPLE_RATE, 3), round(offset + b["start"] / SAMPLE_RATE, 3))
         for a, b in pairwise(speech)

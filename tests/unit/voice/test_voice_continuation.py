@@ -74,6 +74,20 @@ def test_a_long_recording_is_continued_from_its_last_seconds_alone(base_model, l
     assert from_part.duration_seconds == pytest.approx(from_whole.duration_seconds, abs=0.001)
 
 
+def test_a_part_of_a_recording_has_the_silences_of_the_whole(long_wav: bytes) -> None:
+    """The final transcription finds the silences of the part it decodes; they must be the whole recording's, or a
+    streamed answer's pauses differ from the same answer uploaded."""
+    speech = audio.decode(long_wav)
+    whole = stt.find_silences(speech)
+    for start in (1.3, 8.41, 12.0):  # 320, 256 and 0 samples past a frame of voice activity detection
+        part = stt.find_silences(speech[round(start * audio.SAMPLE_RATE) :], start)
+        # The detector's state needs a few seconds of audio to become the whole reading's.
+        later = [s for s in whole if s[0] >= start + 5.0]
+        in_part = [s for s in part if s[0] >= start + 5.0]
+        assert len(in_part) == len(later) >= 3, (start, in_part, later)
+        assert np.array(in_part) == pytest.approx(np.array(later), abs=0.033), start  # at most one frame apart
+
+
 def test_pauses_before_the_decoded_window_come_from_the_earlier_transcriptions(base_model) -> None:
     """Only a window before the committed words is decoded at the end; the silences found earlier (by partial
     transcriptions) measure the pauses before it, as a transcription of the whole recording does."""
