@@ -47,7 +47,7 @@ import av  # noqa: E402
 import jiwer  # noqa: E402
 import numpy as np  # noqa: E402
 from faster_whisper import WhisperModel  # noqa: E402
-from voice_samples import LONG_SENTENCES  # noqa: E402
+from voice_samples import LONG_SENTENCES, QUIET, quiet_runs  # noqa: E402
 
 from practice_shared.observability import metrics  # noqa: E402
 from voice import audio, stt  # noqa: E402
@@ -156,16 +156,6 @@ def bench_accuracy(clips: list[np.ndarray], references: list[str], model: str) -
 
 # Silences put between sentences for the pause figures: under and over delivery.PAUSE_SECONDS (0.5 s).
 PAUSE_GAPS = (0.25, 0.7, 0.4, 1.0, 0.55, 1.6, 0.3, 0.85, 0.45, 2.4, 0.6, 0.2)
-QUIET = 0.01  # amplitude under which a sample is silence, for the silences really in the audio
-
-
-def quiet_runs(clip: np.ndarray, shortest: float) -> list[tuple[float, float]]:
-    """The stretches of ``clip`` (start, end in seconds) of at least ``shortest`` seconds where every sample is
-    under ``QUIET``, leaving out those at its start and end."""
-    quiet = np.concatenate([[False], np.abs(clip) < QUIET, [False]])
-    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
-    runs = [(a / audio.SAMPLE_RATE, b / audio.SAMPLE_RATE) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-    return [(a, b) for a, b in runs if b - a >= shortest and a > 0 and b < len(clip) / audio.SAMPLE_RATE]
 
 
 def with_gaps(sentences: list[str], gaps: list[float]) -> np.ndarray:

@@ -124,6 +124,18 @@ def white_noise(seconds: float, level: float = 0.3) -> bytes:
     return pcm_wav(np.random.default_rng(7).normal(0, level, int(seconds * 16_000)).astype(np.float32))
 
 
+QUIET = 0.01  # amplitude under which a sample is silence: the silences really in the audio
+
+
+def quiet_runs(samples: np.ndarray, shortest: float = 0.0, rate: int = 16_000) -> list[tuple[float, float]]:
+    """The stretches of ``samples`` (start, end in seconds) of at least ``shortest`` seconds where every sample is
+    under ``QUIET``, leaving out those at its start and end."""
+    quiet = np.concatenate([[False], np.abs(samples) < QUIET, [False]])
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    runs = [(a / rate, b / rate) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return [(a, b) for a, b in runs if b - a >= shortest and a > 0 and b < len(samples) / rate]
+
+
 def wav_seconds(wav: bytes) -> float:
     """The duration of WAV bytes."""
     with wave.open(io.BytesIO(wav)) as w:
