@@ -119,6 +119,16 @@ def test_the_filler_prompt_keeps_um_and_uh(base_model, fillers_wav: bytes) -> No
     assert kept.filler_count > dropped.filler_count
 
 
+def test_tiny_en_has_a_filler_prompt_of_its_own(tiny_model, fillers_wav: bytes) -> None:
+    # With base's prompt tiny.en hears two of the clip's three fillers ("Um, well, we had, uh, ..., um, ..."); with
+    # its own, all three.
+    clip = audio.decode(fillers_wav)
+    kept = stt.transcribe(clip, language="en", model="tiny.en").delivery
+    dropped = stt.transcribe(clip, language="en", model="tiny.en", keep_fillers=False).delivery
+    assert kept.fillers == {"um": 2, "uh": 1}, kept.fillers
+    assert dropped.filler_count < kept.filler_count
+
+
 def test_a_long_answer_spans_several_windows(tiny_model, long_wav: bytes) -> None:
     clip = audio.decode(long_wav)
     assert len(clip) / 16_000 > 35
