@@ -40,8 +40,8 @@ BENCHMARKS = (
     Benchmark("api", "bench_api.py", (), ("--quick",), 900),
     Benchmark("stream", "bench_stream.py", (), ("--quick",), 900),
     Benchmark("stream_accuracy", "stream_accuracy.py", (), ("--quick",), 900),
-    # The voice benchmark's quick mode (one voice, fewer repetitions) keeps `make bench` well under 20 minutes
-    # on two cores; `--full-voice` runs all three voices.
+    # The voice benchmark's quick mode (fewer repetitions of its timings) keeps `make bench` near 20 minutes on two
+    # cores; `--full-voice` repeats them as often as the script alone does.
     Benchmark("voice", "bench_voice.py", ("--quick",), ("--quick",), 900),
     Benchmark("evaluator", "bench_evaluator.py", (), (), 300),
 )
@@ -114,7 +114,7 @@ def reference_ms() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs of every benchmark (less precise)")
-    parser.add_argument("--full-voice", action="store_true", help="the voice benchmark with all three voices")
+    parser.add_argument("--full-voice", action="store_true", help="the voice benchmark with its full repetitions")
     names = ", ".join(b.name for b in BENCHMARKS)
     parser.add_argument("--only", default="", help=f"comma-separated names: {names}")
     parser.add_argument("--table-only", action="store_true", help="run nothing; print the table of the last results")
