@@ -345,7 +345,7 @@ def main() -> int:
     stt.model_store.prepare("base")  # join once, outside every timing
 
     # Word error rates always on the three voices' 36 clips: on one voice's 12 clips (~160 words) one word is
-    # 0.6 points; there tiny.en came out 1-3 words behind the defaults whatever its prompt, on all 36 even or ahead.
+    # 0.6 points; there tiny.en came out 1-5 words behind the defaults whatever its prompt, on all 36 even or ahead.
     references = [s for _ in VOICES for s in SENTENCES]
     clips = [audio.decode(espeak(s, v, speed)) for v, speed in VOICES for s in SENTENCES]
     long_text = " ".join(SENTENCES)
